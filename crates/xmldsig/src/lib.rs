@@ -1,0 +1,1 @@
+//! Strict XML-DSig verification for the SAML profile.

@@ -1,0 +1,346 @@
+//! Exclusive XML Canonicalization 1.0 (<https://www.w3.org/TR/xml-exc-c14n/>), with and without
+//! comments, with the InclusiveNamespaces PrefixList, of a whole document or of one element's
+//! subtree, optionally leaving out one descendant (the enveloped signature).
+//!
+//! The walk is iterative (roxmltree's `traverse`), so input depth never becomes stack depth.
+
+use roxmltree::{Node, NodeType};
+
+use crate::document::{Document, element_prefix};
+use crate::traverse::{Edge, traverse};
+
+/// Options of exclusive canonicalisation.
+#[derive(Clone, Debug, Default, Eq, PartialEq)]
+pub struct C14nOptions {
+    /// Keep comments (`…xml-exc-c14n#WithComments`).
+    pub with_comments: bool,
+    /// The InclusiveNamespaces PrefixList: prefixes treated as in inclusive C14N (`#default`
+    /// names the default namespace).
+    pub inclusive_prefixes: Vec<String>,
+}
+
+impl C14nOptions {
+    /// Options from a PrefixList attribute value (whitespace-separated prefixes).
+    pub fn with_prefix_list(with_comments: bool, prefix_list: &str) -> Self {
+        Self {
+            with_comments,
+            inclusive_prefixes: prefix_list
+                .split_ascii_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+/// Canonicalises `apex` (or the whole document when `None`), leaving out the subtree of
+/// `exclude` (the enveloped-signature transform).
+pub(crate) fn canonicalize(
+    doc: &Document<'_>,
+    apex: Option<Node<'_, '_>>,
+    exclude: Option<Node<'_, '_>>,
+    options: &C14nOptions,
+) -> Vec<u8> {
+    let input = doc.input_text();
+    let mut out = Vec::with_capacity(input.len());
+    let mut writer = Writer {
+        input,
+        options,
+        out: &mut out,
+        rendered: Vec::new(),
+        frames: Vec::new(),
+        namespaces: Vec::new(),
+        attributes: Vec::new(),
+    };
+    match apex {
+        Some(element) => writer.subtree(element, exclude),
+        None => writer.document(doc.root(), exclude),
+    }
+    out
+}
+
+struct Writer<'w, 'input> {
+    input: &'input str,
+    options: &'w C14nOptions,
+    out: &'w mut Vec<u8>,
+    /// Namespace declarations in effect in the output: (prefix, URI), "" for the default.
+    rendered: Vec<(&'w str, &'w str)>,
+    /// Length of `rendered` when each open element started.
+    frames: Vec<usize>,
+    /// Scratch buffers reused across elements.
+    namespaces: Vec<(&'w str, &'w str)>,
+    attributes: Vec<roxmltree::Attribute<'w, 'input>>,
+}
+
+impl<'w, 'input> Writer<'w, 'input> {
+    fn document(&mut self, root: Node<'w, 'input>, exclude: Option<Node<'_, '_>>) {
+        let mut after_root = false;
+        for child in root.children() {
+            match child.node_type() {
+                NodeType::Element => {
+                    self.subtree(child, exclude);
+                    after_root = true;
+                }
+                NodeType::Comment | NodeType::PI => {
+                    if child.is_comment() && !self.options.with_comments {
+                        continue;
+                    }
+                    // Outside the root, each comment or PI is separated from it by a newline.
+                    if after_root {
+                        self.out.push(b'\n');
+                    }
+                    self.leaf(child);
+                    if !after_root {
+                        self.out.push(b'\n');
+                    }
+                }
+                NodeType::Root | NodeType::Text => {}
+            }
+        }
+    }
+
+    fn subtree(&mut self, apex: Node<'w, 'input>, exclude: Option<Node<'_, '_>>) {
+        let excluded = exclude.map(|node| node.id());
+        let mut skipping = false;
+        for edge in traverse(apex) {
+            match edge {
+                Edge::Open(node) if Some(node.id()) == excluded => skipping = true,
+                Edge::Close(node) if Some(node.id()) == excluded => skipping = false,
+                _ if skipping => {}
+                Edge::Open(node) if node.is_element() => self.start_tag(node),
+                Edge::Close(node) if node.is_element() => self.end_tag(node),
+                Edge::Open(node) => self.leaf(node),
+                Edge::Close(_) => {}
+            }
+        }
+    }
+
+    fn start_tag(&mut self, element: Node<'w, 'input>) {
+        let prefix = element_prefix(self.input, element);
+        self.frames.push(self.rendered.len());
+
+        // Namespaces: the visibly utilised ones, plus the InclusiveNamespaces prefixes in scope,
+        // each only where the output does not already have the same declaration in effect.
+        self.namespaces.clear();
+        self.consider_namespace(element, prefix.unwrap_or(""));
+        for attribute in element.attributes() {
+            if let Some(attribute_prefix) = self.attribute_prefix(&attribute) {
+                self.consider_namespace(element, attribute_prefix);
+            }
+        }
+        for inclusive in &self.options.inclusive_prefixes {
+            let prefix = if inclusive == "#default" {
+                ""
+            } else {
+                inclusive.as_str()
+            };
+            if let Some(prefix) = self.in_scope_prefix(element, prefix) {
+                self.consider_namespace(element, prefix);
+            }
+        }
+        self.namespaces.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+        self.out.push(b'<');
+        self.qname(prefix, element.tag_name().name());
+        for index in 0..self.namespaces.len() {
+            let Some(&(ns_prefix, uri)) = self.namespaces.get(index) else {
+                continue;
+            };
+            if ns_prefix.is_empty() {
+                self.out.extend_from_slice(b" xmlns=\"");
+            } else {
+                self.out.extend_from_slice(b" xmlns:");
+                self.out.extend_from_slice(ns_prefix.as_bytes());
+                self.out.extend_from_slice(b"=\"");
+            }
+            escape_attribute(self.out, uri);
+            self.out.push(b'"');
+            self.rendered.push((ns_prefix, uri));
+        }
+
+        self.attributes.clear();
+        self.attributes.extend(element.attributes());
+        self.attributes.sort_unstable_by(|a, b| {
+            (a.namespace().unwrap_or(""), a.name()).cmp(&(b.namespace().unwrap_or(""), b.name()))
+        });
+        for index in 0..self.attributes.len() {
+            let Some(attribute) = self.attributes.get(index).cloned() else {
+                continue;
+            };
+            self.out.push(b' ');
+            let attribute_prefix = self.attribute_prefix(&attribute);
+            self.qname(attribute_prefix, attribute.name());
+            self.out.extend_from_slice(b"=\"");
+            escape_attribute(self.out, attribute.value());
+            self.out.push(b'"');
+        }
+        self.out.push(b'>');
+    }
+
+    fn end_tag(&mut self, element: Node<'w, 'input>) {
+        self.out.extend_from_slice(b"</");
+        self.qname(
+            element_prefix(self.input, element),
+            element.tag_name().name(),
+        );
+        self.out.push(b'>');
+        if let Some(len) = self.frames.pop() {
+            self.rendered.truncate(len);
+        }
+    }
+
+    fn leaf(&mut self, node: Node<'w, 'input>) {
+        match node.node_type() {
+            NodeType::Text => escape_text(self.out, node.text().unwrap_or_default()),
+            NodeType::Comment if self.options.with_comments => {
+                self.out.extend_from_slice(b"<!--");
+                self.out
+                    .extend_from_slice(node.text().unwrap_or_default().as_bytes());
+                self.out.extend_from_slice(b"-->");
+            }
+            NodeType::PI => {
+                if let Some(pi) = node.pi() {
+                    self.out.extend_from_slice(b"<?");
+                    self.out.extend_from_slice(pi.target.as_bytes());
+                    if let Some(value) = pi.value.filter(|v| !v.is_empty()) {
+                        self.out.push(b' ');
+                        self.out.extend_from_slice(value.as_bytes());
+                    }
+                    self.out.extend_from_slice(b"?>");
+                }
+            }
+            NodeType::Comment | NodeType::Element | NodeType::Root => {}
+        }
+    }
+
+    /// Adds the declaration of `prefix` as in scope on `element` if the output lacks it.
+    fn consider_namespace(&mut self, element: Node<'w, 'input>, prefix: &'w str) {
+        if prefix == "xml" || self.namespaces.iter().any(|(p, _)| *p == prefix) {
+            return;
+        }
+        let in_scope = if prefix.is_empty() {
+            element
+                .namespaces()
+                .find(|ns| ns.name().is_none())
+                .map(|ns| ns.uri())
+        } else {
+            element
+                .namespaces()
+                .find(|ns| ns.name() == Some(prefix))
+                .map(|ns| ns.uri())
+        };
+        let rendered = self
+            .rendered
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, uri)| *uri);
+        // An absent default namespace and `xmlns=""` are the same thing: only a rendered
+        // non-empty default needs undeclaring.
+        let in_scope = in_scope.unwrap_or("");
+        if in_scope != rendered.unwrap_or("") {
+            self.namespaces.push((prefix, in_scope));
+        }
+    }
+
+    /// The prefix `prefix` as a string borrowed from the input, if it is in scope on `element`.
+    fn in_scope_prefix(&self, element: Node<'w, 'input>, prefix: &str) -> Option<&'input str> {
+        if prefix.is_empty() {
+            return Some("");
+        }
+        element
+            .namespaces()
+            .find(|ns| ns.name() == Some(prefix))
+            .and_then(|ns| ns.name())
+    }
+
+    fn attribute_prefix(
+        &self,
+        attribute: &roxmltree::Attribute<'w, 'input>,
+    ) -> Option<&'input str> {
+        attribute.namespace()?;
+        let qname = self.input.get(attribute.range_qname())?;
+        qname.split_once(':').map(|(prefix, _)| prefix)
+    }
+
+    fn qname(&mut self, prefix: Option<&str>, local: &str) {
+        if let Some(prefix) = prefix {
+            self.out.extend_from_slice(prefix.as_bytes());
+            self.out.push(b':');
+        }
+        self.out.extend_from_slice(local.as_bytes());
+    }
+}
+
+fn escape_text(out: &mut Vec<u8>, text: &str) {
+    for byte in text.bytes() {
+        match byte {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'\r' => out.extend_from_slice(b"&#xD;"),
+            _ => out.push(byte),
+        }
+    }
+}
+
+fn escape_attribute(out: &mut Vec<u8>, value: &str) {
+    for byte in value.bytes() {
+        match byte {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\t' => out.extend_from_slice(b"&#x9;"),
+            b'\n' => out.extend_from_slice(b"&#xA;"),
+            b'\r' => out.extend_from_slice(b"&#xD;"),
+            _ => out.push(byte),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Limits;
+
+    fn c14n(xml: &str) -> String {
+        let doc = Document::parse(xml.as_bytes(), &Limits::default()).unwrap();
+        String::from_utf8(doc.canonicalize(&C14nOptions::default())).unwrap()
+    }
+
+    #[test]
+    fn drops_unused_namespaces_and_sorts_attributes() {
+        assert_eq!(
+            c14n(r#"<a xmlns:u="urn:u" xmlns:b="urn:b" z="1" b:y="2" a="3"><b:c/></a>"#),
+            r#"<a xmlns:b="urn:b" a="3" z="1" b:y="2"><b:c></b:c></a>"#
+        );
+    }
+
+    #[test]
+    fn undeclares_default_namespace_only_when_rendered() {
+        assert_eq!(
+            c14n(r#"<a xmlns="urn:a"><b xmlns=""><c/></b></a>"#),
+            r#"<a xmlns="urn:a"><b xmlns=""><c></c></b></a>"#
+        );
+        assert_eq!(c14n(r#"<a><b xmlns=""/></a>"#), r#"<a><b></b></a>"#);
+    }
+
+    #[test]
+    fn escapes_text_and_attributes() {
+        assert_eq!(
+            c14n("<a t=\"&lt;&amp;&quot;&#9;&#10;&#13;>\">&lt;&amp;&gt;&#13;\"</a>"),
+            "<a t=\"&lt;&amp;&quot;&#x9;&#xA;&#xD;>\">&lt;&amp;&gt;&#xD;\"</a>"
+        );
+    }
+
+    #[test]
+    fn subtree_declares_namespaces_from_ancestors() {
+        let xml = r#"<r xmlns:p="urn:p" xmlns:q="urn:q"><p:e ID="x" q:a="1"><p:f/></p:e></r>"#;
+        let doc = Document::parse(xml.as_bytes(), &Limits::default()).unwrap();
+        let e = doc.element_by_id("x").unwrap();
+        let out = doc.canonicalize_element(e, &C14nOptions::default());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"<p:e xmlns:p="urn:p" xmlns:q="urn:q" ID="x" q:a="1"><p:f></p:f></p:e>"#
+        );
+    }
+}

@@ -154,10 +154,10 @@ class Cases:
         self.files = {}
 
     def add(self, name, data: bytes, expect, note, cert="keys/rsa2048.crt", signed_ids=None, allow_sha1=False,
-            section="accept"):
+            section="accept", allow_rsa_1024=False):
         assert name not in self.files, name
         self.files[name] = data
-        self.rows.append((section, name, cert, allow_sha1, expect, signed_ids, note))
+        self.rows.append((section, name, cert, (allow_sha1, allow_rsa_1024), expect, signed_ids, note))
 
     def write(self):
         V.SIGNED.mkdir(parents=True, exist_ok=True)
@@ -177,8 +177,10 @@ class Cases:
                 section = sec
             out.append(f"[{name}]")
             out.append(f"cert = {V.toml_str(cert)}")
-            if sha1:
+            if sha1[0]:
                 out.append("allow_sha1 = true")
+            if sha1[1]:
+                out.append("allow_rsa_1024 = true")
             out.append(f"expect = {V.toml_str(expect)}")
             if ids is not None:
                 out.append("signed_ids = [" + ", ".join(V.toml_str(i) for i in ids) + "]")
@@ -305,9 +307,12 @@ def generate(tmp: Path, vectors_module):
     c.add("sha1-digest-refused",
           signed("sha1-digest-refused", assertion_signed(dm=V.SHA1), "rsa2048", [A_XP]),
           "WeakAlgorithm", "RSA-SHA256 signature over a SHA-1 DigestMethod, without allow_sha1", section="weak")
-    c.add("rsa1024-refused", signed("rsa1024-refused", assertion_signed(), "rsa1024", [A_XP]),
+    rsa1024 = signed("rsa1024-refused", assertion_signed(), "rsa1024", [A_XP])
+    c.add("rsa1024-refused", rsa1024,
           "WeakAlgorithm", "an RSA-1024 key (AWS metadata allows it; refused unless the anchor allows 1024)",
           cert="keys/rsa1024.crt", section="weak")
+    c.add("rsa1024-allowed", rsa1024, "accept", "the same RSA-1024 document with allow_rsa_1024",
+          cert="keys/rsa1024.crt", allow_rsa_1024=True, signed_ids=[A_ID], section="weak")
 
     # ---- tampered after signing ------------------------------------------------------------------
     sv = re.search(rb"<ds:SignatureValue>([^<]*)</ds:SignatureValue>", base).group(1)

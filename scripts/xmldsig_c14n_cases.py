@@ -123,6 +123,13 @@ def cases():
         "literal CRLF and lone CR in text are normalised to LF by the parser")
     add("crlf-attr", b'<r a="one\r\ntwo\rthree\nfour\tfive" b="&#13;&#10;"/>\r\n',
         "literal CR, LF, CRLF and TAB in attribute values become spaces; references stay")
+    add("crlf-comment", b"<r><!--a\r\nb\rc--></r>\r\n<!--\r\n-->\r\n",
+        "line ends inside comments are normalised like everywhere else (XML 1.0 section 2.11)",
+        with_comments=True)
+    add("crlf-pi", b"<r><?p a\r\nb\rc?></r>\r\n<?q \r\n?>",
+        "line ends inside processing instructions are normalised")
+    add("cr-next-to-reference", b"<r><a>x\r&lt;</a><b>&#65;\r</b><c>\r&amp;</c><d>&gt;\r\r</d></r>",
+        "a lone CR beside an entity or character reference is still a line end (LF)")
     add("char-refs", '<r a="&#65;&#x42;&#x20AC;&#128512;">&#65;&#x42;&#x20AC;&#128512;&#x9;&#xA;</r>\n',
         "character references become UTF-8 characters (except the ones c14n escapes)")
     add("cdata", '<r><![CDATA[a < b & c > d]]><c><![CDATA[]]></c><![CDATA[x]]>y<![CDATA[\r\n]]></r>\n',

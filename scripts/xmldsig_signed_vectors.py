@@ -365,9 +365,9 @@ def generate(tmp: Path, vectors_module):
           "MultipleSignatures", "the assertion carries its valid Signature twice", section=t)
     c.add("signature-not-child",
           replace_once(replace_once(base, b"\n    " + sig_el, b""), b"</saml:Subject>", sig_el + b"</saml:Subject>"),
-          "Unsigned",
-          "the assertion's Signature moved into saml:Subject: no element has a Signature child "
-          "(a verifier that reports misplaced Signatures would say MalformedSignature)", section=t)
+          "ReferenceMismatch",
+          "the assertion's Signature moved into saml:Subject: it now signs Subject, which has no ID, so its "
+          "(intact, verifying) Reference #assertion is not the enclosing element's", section=t)
     c.add("unsigned", response(assertion()).encode(), "Unsigned", "no Signature anywhere", section=t)
     c.add("duplicate-id-elsewhere",
           replace_once(base, b"\n  <samlp:Status>",

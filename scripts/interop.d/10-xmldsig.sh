@@ -133,7 +133,9 @@ for spec in "${algs[@]}"; do
     "$FG_PY" - "$signed/$name.xml" "$signed/$name.sigvalue.xml" <<'PY'
 import re, sys
 data = open(sys.argv[1], "rb").read()
-m = list(re.finditer(rb"<ds:SignatureValue>([^<]*)</ds:SignatureValue>", data))[-1]
+# the first SignatureValue is the outermost one (the Response's when both are signed): changing
+# an inner one would break the outer digest first, and DigestMismatch would be the right answer
+m = next(re.finditer(rb"<ds:SignatureValue>([^<]*)</ds:SignatureValue>", data))
 v = bytearray(m.group(1)); i = len(v) // 2
 while v[i:i+1] in (b"\n", b"="): i += 1
 v[i] = ord("B") if v[i] != ord("B") else ord("C")

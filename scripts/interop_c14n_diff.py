@@ -7,6 +7,7 @@ Comparisons (each one counted as passed or failed):
   with-comments  fedgate xml c14n --with-comments F   vs  xmllint --exc-c14n F  (xmllint keeps comments)
   no-comments    fedgate xml c14n F                   vs  lxml exclusive c14n, with_comments=False
   subtree        fedgate xml c14n --id ID F           vs  lxml exclusive c14n of the element with that ID
+  prefix-list    fedgate xml c14n --inclusive-namespaces "p q" [--id ID] F  vs  lxml inclusive_ns_prefixes
   committed      fedgate xml c14n [options] case.xml  vs  case.c14n, for every case in cases.toml
 Failing inputs are copied to --fail-dir with the two outputs beside them.
 """
@@ -24,11 +25,21 @@ from pathlib import Path
 from lxml import etree
 
 
-def lxml_c14n(path: Path, with_comments=False, id_=None):
+PREFIXES = ["a", "b", "p", "q", "saml", "ns1", "xml", "zz"]
+
+
+def lxml_c14n(path: Path, with_comments=False, id_=None, inclusive=None):
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     tree = etree.parse(io.BytesIO(path.read_bytes()), parser)
     target = tree if id_ is None else tree.xpath("//*[@ID=$v]", v=id_)[0]
-    return etree.tostring(target, method="c14n", exclusive=True, with_comments=with_comments)
+    return etree.tostring(target, method="c14n", exclusive=True, with_comments=with_comments,
+                          inclusive_ns_prefixes=inclusive.split() if inclusive else None)
+
+
+def prefix_list(index):
+    """A deterministic PrefixList of one to three prefixes for the index-th document."""
+    n = 1 + index % 3
+    return " ".join(PREFIXES[(index * 7 + k * 3) % len(PREFIXES)] for k in range(n))
 
 
 def fedgate(bin_, path: Path, *opts):
@@ -55,7 +66,7 @@ def main():
             ids[name] = id_
 
     jobs = []  # (kind, label, input path, expected thunk, actual thunk)
-    for f in sorted(args.random_dir.glob("*.xml")):
+    for index, f in enumerate(sorted(args.random_dir.glob("*.xml"))):
         jobs.append(("with-comments", f.name, f,
                      lambda f=f: subprocess.run(["xmllint", "--exc-c14n", str(f)], capture_output=True,
                                                 check=True).stdout,
@@ -66,6 +77,13 @@ def main():
             id_ = ids[f.name]
             jobs.append(("subtree", f"{f.name} --id {id_}", f, lambda f=f, i=id_: lxml_c14n(f, id_=i),
                          lambda f=f, i=id_: fedgate(args.fedgate, f, "--id", i)))
+        # InclusiveNamespaces PrefixList: on the subtree when the document has an ID, else whole
+        plist = prefix_list(index)
+        sub = ids.get(f.name)
+        opts = ("--inclusive-namespaces", plist) + (("--id", sub) if sub else ())
+        jobs.append(("prefix-list", f"{f.name} {' '.join(opts)}", f,
+                     lambda f=f, i=sub, p=plist: lxml_c14n(f, id_=i, inclusive=p),
+                     lambda f=f, o=opts: fedgate(args.fedgate, f, *o)))
     manifest = tomllib.loads((args.cases / "cases.toml").read_text())
     for name, case in manifest.items():
         opts = []
@@ -112,6 +130,8 @@ def main():
             print(f"  input:    {path.read_bytes()[:400]!r}")
             print(f"  expected: {e[:400]!r}")
             print(f"  fedgate:  {a[:400]!r}")
+        with_cr = sum(1 for _, _, path, _, _ in failures if b"\r" in path.read_bytes())
+        print(f"{with_cr} of the {len(failures)} failing comparisons have a literal CR in their input")
         print(f"failing inputs and outputs kept in {args.fail_dir}")
     for kind, (p, f) in counts.items():
         print(f"  c14n {kind:14} {p} passed, {f} failed")

@@ -4,8 +4,9 @@
 #     ECDSA-SHA256, RSA-SHA1) must pass `fedgate xml verify` with exactly the signed IDs;
 #     tampered copies must be rejected with the right code.
 #  b. every committed vector of crates/xmldsig/tests/data/signed through the command line.
-#  c. `fedgate xml c14n` against xmllint --exc-c14n and lxml over random documents, and the
-#     committed c14n cases.
+#  c. `fedgate xml c14n` against xmllint --exc-c14n and lxml over random documents (whole, with and
+#     without comments, subtrees, PrefixLists), and the committed c14n cases.
+#  d. random content inside assertions signed by xmlsec1, as xmlsec1 wrote it and as generated.
 # Sourced by scripts/interop with FEDGATE, FG_PY, STAGE_TMP set; cwd is the repository root.
 
 pass=0
@@ -182,6 +183,19 @@ if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
   fail=$((fail + BASH_REMATCH[2]))
 elif [[ $diff_rc -ne 0 ]]; then
   bad "c14n differential crashed (exit $diff_rc)"
+fi
+
+echo "-- d. random content inside xmlsec1-signed assertions"
+signed_docs="${FEDGATE_INTEROP_SIGNED_DOCS:-200}"
+sr_rc=0
+"$FG_PY" scripts/interop_signed_random.py --fedgate "$FEDGATE" --key "$keys/rsa2048.key" --cert "$keys/rsa2048.crt" \
+  --seed "$seed" --count "$signed_docs" --fail-dir "$STAGE_TMP/signed-random-failures" | tee "$STAGE_TMP/signed-random.out" || sr_rc=$?
+line="$(grep '^signed random:' "$STAGE_TMP/signed-random.out" || true)"
+if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+  pass=$((pass + BASH_REMATCH[1]))
+  fail=$((fail + BASH_REMATCH[2]))
+elif [[ $sr_rc -ne 0 ]]; then
+  bad "signed random run crashed (exit $sr_rc)"
 fi
 
 echo

@@ -393,12 +393,20 @@ def generate(tmp: Path, vectors_module):
     ext_file.write_bytes(b"<external>data</external>\n")
     ext_url = "https://idp.example.test/external.xml"
     ext = ["--url-map:" + ext_url, str(ext_file)]
-    c.add("reference-uri-external",
-          signed("reference-uri-external", response(assertion(sig="\n    " + sig_template(ext_url, transforms=[V.EXC]))),
+    c.add("reference-uri-external-xmlsec1",
+          signed("reference-uri-external-xmlsec1",
+                 response(assertion(sig="\n    " + sig_template(ext_url, transforms=[V.EXC]))),
                  "rsa2048", [A_XP], extra=ext),
           "ReferenceMismatch",
-          "an external Reference URI (xmlsec1 signed it with --url-map to a local file <external>data</external>)",
+          "an external Reference URI, signed by xmlsec1 with --url-map to a local file <external>data</external>; "
+          "its transforms are exc-c14n alone (xmlsec1 cannot apply enveloped-signature to another document), "
+          "so this also needs the URI to be checked before the transforms",
           section=s)
+    c.add("reference-uri-external",
+          resign(replace_once(base, f'URI="#{A_ID}"'.encode(), ext_url.encode().join([b'URI="', b'"'])), tmp),
+          "ReferenceMismatch",
+          "the standard document with only the Reference URI changed to an external URL, SignedInfo re-signed "
+          "by openssl over lxml's c14n", section=s)
     c.add("second-reference",
           signed("second-reference", assertion_signed(extra_reference=f"#{A_ID}"), "rsa2048", [A_XP]),
           "ReferenceMismatch", "two References (both #ID), signed by xmlsec1", section=s)

@@ -3,12 +3,13 @@
 # (xmlsec1, xmllint, openssl, Python lxml) when they are missing. Source it; do not run it.
 #
 #   fg_need_apt          xmlsec1, xmllint and openssl from Debian (apt-get, needs root)
-#   fg_need_venv         a Python venv with a pinned lxml; sets FG_PY to its python
+#   fg_need_venv         a Python venv with pinned lxml and signxml; sets FG_PY to its python
 #
 # The venv lives in $FEDGATE_VENV, by default scripts/.venv (gitignored).
 
 FG_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FG_LXML_VERSION="6.1.3"
+FG_SIGNXML_VERSION="5.2.0"
 
 fg_need_apt() {
   local missing=()
@@ -26,15 +27,16 @@ fg_need_apt() {
 
 fg_need_venv() {
   local venv="${FEDGATE_VENV:-$FG_SCRIPTS/.venv}"
-  if ! "$venv/bin/python" -c "import lxml, sys; sys.exit(lxml.__version__ != '$FG_LXML_VERSION')" 2>/dev/null; then
-    echo "creating $venv with lxml==$FG_LXML_VERSION" >&2
+  if ! "$venv/bin/python" -c "import lxml, signxml, sys; from importlib.metadata import version
+sys.exit(lxml.__version__ != '$FG_LXML_VERSION' or version('signxml') != '$FG_SIGNXML_VERSION')" 2>/dev/null; then
+    echo "creating $venv with lxml==$FG_LXML_VERSION signxml==$FG_SIGNXML_VERSION" >&2
     if ! python3 -m venv "$venv" 2>/dev/null; then
       export DEBIAN_FRONTEND=noninteractive
       apt-get update -qq
       apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
       python3 -m venv "$venv"
     fi
-    "$venv/bin/pip" install -q --disable-pip-version-check "lxml==$FG_LXML_VERSION"
+    "$venv/bin/pip" install -q --disable-pip-version-check "lxml==$FG_LXML_VERSION" "signxml==$FG_SIGNXML_VERSION"
   fi
   FG_PY="$venv/bin/python"
   export FG_PY

@@ -92,6 +92,8 @@ def cases():
         "a default namespace declared on a child is rendered there")
     add("default-ns-undeclared", '<r xmlns="urn:d"><c xmlns=""><d/></c></r>\n',
         'xmlns="" is rendered where an element leaves a non-empty default namespace')
+    add("default-ns-redundant", '<r xmlns="urn:d"><c xmlns="urn:d"><d xmlns="urn:d"/></c></r>\n',
+        "a default namespace redeclared with the same URI is rendered once")
     add("default-ns-undeclared-unneeded", '<r><c xmlns=""><d xmlns=""/></c></r>\n',
         'xmlns="" with no default namespace in force is not rendered')
     add("default-ns-unused-by-prefixed-root",
@@ -110,6 +112,9 @@ def cases():
     add("attr-order-uri-not-prefix",
         '<r xmlns:z="urn:a" xmlns:a="urn:z" a:k="1" z:k="2" z:j="3" k="0"/>\n',
         "attributes sort by namespace URI, not by prefix")
+    add("attr-order-xml-namespace",
+        '<r xmlns:a="http://a.test/" xmlns:z="urn:z" z:y="2" xml:lang="en" a:x="1" b="0" xml:space="default"/>\n',
+        "xml:* attributes sort by their namespace URI http://www.w3.org/XML/1998/namespace like any other")
     add("attr-xml-lang-space",
         '<r xml:lang="en" xml:space="preserve" a="1"><c xml:lang="fr">  t  </c></r>\n',
         "xml:lang and xml:space attributes, the xml prefix never declared")
@@ -153,6 +158,10 @@ def cases():
     # --- text and shapes -----------------------------------------------------------------------
     add("multibyte", '<r a="é€😀 ü" b="日本">日本語 Ελληνικά 😀 ﬁ &#xFEFF;</r>\n',
         "multibyte UTF-8 in text and attributes is copied as is")
+    add("utf8-bom", b"\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<r>\xc3\xa9</r>\n",
+        "a UTF-8 byte order mark is not part of the canonical form")
+    add("unicode-line-separators", "<r a=\"x\u0085y\u2028z\">a\u0085b\u2028c</r>\n",
+        "NEL (U+0085) and LINE SEPARATOR (U+2028) are not line ends in XML 1.0: kept as they are")
     add("empty-elements", '<r><a/><b></b><c x=""/><d> </d></r>\n',
         "empty elements become start-end pairs")
     add("whitespace-text-kept", '<r>\n  <a>  x  </a>\n\t<b/>  \n</r>',

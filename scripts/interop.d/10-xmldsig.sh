@@ -7,6 +7,8 @@
 #  c. `fedgate xml c14n` against xmllint --exc-c14n and lxml over random documents (whole, with and
 #     without comments, subtrees, PrefixLists), and the committed c14n cases.
 #  d. random content inside assertions signed by xmlsec1, as xmlsec1 wrote it and as generated.
+#  e. documents signed now by signxml (RSA-PSS, RSA-SHA256/512, ECDSA), untouched and tampered.
+#  f. the command-line contract: exit 2 for usage, I/O and parse errors; `-` for standard input.
 # Sourced by scripts/interop with FEDGATE, FG_PY, STAGE_TMP set; cwd is the repository root.
 
 pass=0
@@ -169,34 +171,66 @@ PY
 )
 echo "   committed vectors: $((pass - before_pass)) passed, $((fail - before_fail)) failed"
 
+# run_counted LABEL-PREFIX COMMAND…: runs a helper that ends with "<word>: N passed, N failed"
+run_counted() {
+  local prefix=$1 rc=0 out="$STAGE_TMP/counted.out"
+  shift
+  "$@" | tee "$out" || rc=$?
+  local line
+  line="$(grep -E "^$prefix: [0-9]+ passed, [0-9]+ failed" "$out" | tail -n 1 || true)"
+  if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    pass=$((pass + BASH_REMATCH[1]))
+    fail=$((fail + BASH_REMATCH[2]))
+  elif [[ $rc -ne 0 ]]; then
+    bad "$prefix run crashed (exit $rc)"
+  fi
+}
+
 echo "-- c. c14n differential"
 seed="${FEDGATE_INTEROP_SEED:-20261127}"
 docs="${FEDGATE_INTEROP_DOCS:-3000}"
 echo "   $docs random documents, seed $seed (FEDGATE_INTEROP_SEED / FEDGATE_INTEROP_DOCS to change)"
 "$FG_PY" scripts/gen-random-xml.py --seed "$seed" --count "$docs" --out "$STAGE_TMP/random"
-diff_rc=0
-"$FG_PY" scripts/interop_c14n_diff.py --fedgate "$FEDGATE" --random-dir "$STAGE_TMP/random" \
-  --cases crates/xmldsig/tests/data/c14n --fail-dir "$STAGE_TMP/c14n-failures" | tee "$STAGE_TMP/c14n.out" || diff_rc=$?
-line="$(grep '^c14n differential:' "$STAGE_TMP/c14n.out" || true)"
-if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-  pass=$((pass + BASH_REMATCH[1]))
-  fail=$((fail + BASH_REMATCH[2]))
-elif [[ $diff_rc -ne 0 ]]; then
-  bad "c14n differential crashed (exit $diff_rc)"
-fi
+run_counted "c14n differential" "$FG_PY" scripts/interop_c14n_diff.py --fedgate "$FEDGATE" \
+  --random-dir "$STAGE_TMP/random" --cases crates/xmldsig/tests/data/c14n --fail-dir "$STAGE_TMP/c14n-failures"
 
 echo "-- d. random content inside xmlsec1-signed assertions"
 signed_docs="${FEDGATE_INTEROP_SIGNED_DOCS:-200}"
-sr_rc=0
-"$FG_PY" scripts/interop_signed_random.py --fedgate "$FEDGATE" --key "$keys/rsa2048.key" --cert "$keys/rsa2048.crt" \
-  --seed "$seed" --count "$signed_docs" --fail-dir "$STAGE_TMP/signed-random-failures" | tee "$STAGE_TMP/signed-random.out" || sr_rc=$?
-line="$(grep '^signed random:' "$STAGE_TMP/signed-random.out" || true)"
-if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-  pass=$((pass + BASH_REMATCH[1]))
-  fail=$((fail + BASH_REMATCH[2]))
-elif [[ $sr_rc -ne 0 ]]; then
-  bad "signed random run crashed (exit $sr_rc)"
+run_counted "signed random" "$FG_PY" scripts/interop_signed_random.py --fedgate "$FEDGATE" \
+  --key "$keys/rsa2048.key" --cert "$keys/rsa2048.crt" --seed "$seed" --count "$signed_docs" \
+  --fail-dir "$STAGE_TMP/signed-random-failures"
+
+echo "-- e. documents signed now by signxml (RSA-PSS, RSA, ECDSA)"
+run_counted signxml "$FG_PY" scripts/interop_signxml.py --fedgate "$FEDGATE" --keys "$keys"
+
+echo "-- f. command-line contract"
+before_pass=$pass before_fail=$fail
+# expect_exit LABEL WANT-RC [STDOUT-PREFIX] -- COMMAND…
+expect_exit() {
+  local label=$1 want=$2 prefix=$3 rc=0 out
+  shift 4
+  out="$("$@" 2>"$STAGE_TMP/stderr")" || rc=$?
+  if [[ $rc -eq $want && "$out" == "$prefix"* ]]; then ok; else
+    bad "$label: expected exit $want${prefix:+ and '$prefix…'}, got exit $rc: ${out:0:200} $(head -c 200 "$STAGE_TMP/stderr")"
+  fi
+}
+v=crates/xmldsig/tests/data/signed
+crt=crates/xmldsig/tests/data/keys/rsa2048.crt
+expect_exit "c14n of a missing file" 2 "" -- "$FEDGATE" xml c14n "$STAGE_TMP/does-not-exist.xml"
+expect_exit "c14n of a DOCTYPE document" 2 "" -- "$FEDGATE" xml c14n "$v/doctype-xxe.xml"
+expect_exit "c14n of malformed XML" 2 "" -- "$FEDGATE" xml c14n "$v/malformed-truncated.xml"
+expect_exit "c14n --id of an unknown ID" 2 "" -- "$FEDGATE" xml c14n --id no-such-id "$v/rsa-sha256-assertion.xml"
+expect_exit "verify with a missing certificate file" 2 "" -- "$FEDGATE" xml verify --cert "$STAGE_TMP/none.pem" "$v/rsa-sha256-assertion.xml"
+expect_exit "verify of a missing file" 2 "" -- "$FEDGATE" xml verify --cert "$crt" "$STAGE_TMP/does-not-exist.xml"
+expect_exit "verify without --cert" 2 "" -- "$FEDGATE" xml verify "$v/rsa-sha256-assertion.xml"
+expect_exit "an unknown subcommand" 2 "" -- "$FEDGATE" xml frobnicate
+expect_exit "verify of a DOCTYPE document" 1 "rejected: Doctype: " -- "$FEDGATE" xml verify --cert "$crt" "$v/doctype-xxe.xml"
+expect_exit "verify from standard input" 0 "_a5f0d3c8e1b27" -- sh -c "\"\$0\" xml verify --cert $crt - < $v/rsa-sha256-assertion.xml" "$FEDGATE"
+stdin_out="$("$FEDGATE" xml c14n - <crates/xmldsig/tests/data/c14n/saml-response-whole.xml || true)"
+if [[ "$stdin_out" == "$(cat crates/xmldsig/tests/data/c14n/saml-response-whole.c14n)" ]]; then ok; else
+  bad "c14n from standard input differs from the expected bytes"
 fi
+echo "   command line: $((pass - before_pass)) passed, $((fail - before_fail)) failed"
 
 echo
 if ((${#failures[@]})); then

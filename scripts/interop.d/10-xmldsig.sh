@@ -211,7 +211,7 @@ expect_exit() {
   shift 4
   out="$("$@" 2>"$STAGE_TMP/stderr")" || rc=$?
   if [[ $rc -eq $want && "$out" == "$prefix"* ]]; then ok; else
-    bad "$label: expected exit $want${prefix:+ and '$prefix…'}, got exit $rc: ${out:0:200} $(head -c 200 "$STAGE_TMP/stderr")"
+    bad "$label: expected exit $want${prefix:+ and "$prefix…"}, got exit $rc: ${out:0:200} $(head -c 200 "$STAGE_TMP/stderr")"
   fi
 }
 v=crates/xmldsig/tests/data/signed

@@ -624,4 +624,35 @@ def hostile(c, base: bytes, tmp: Path):
           base.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"'), "NotUtf8",
           "the signed Response (pure ASCII) declaring ISO-8859-1", section=h)
     c.add("malformed-truncated", base[: len(base) // 2], "Malformed", "the signed Response cut in half", section=h)
+    c.add("namespace-declarations-10000",
+          b"<r " + b" ".join(b'xmlns:p%d="urn:p%d"' % (i, i) for i in range(10_000)) + b"/>\n",
+          "TooManyAttributes", "10,000 namespace declarations on one element (they are attributes to the limit)",
+          section=h)
+    c.add("depth-bomb-unclosed", b"<a>" * 100_000, "TooDeep",
+          "100,000 start tags never closed: the depth limit fires before the end of input is seen", section=h)
+    c.add("utf8-bom-signed", b"\xef\xbb\xbf" + base, "accept", "the signed Response behind a UTF-8 byte order mark",
+          signed_ids=[A_ID], section=h)
+    c.add("encoding-lowercase", base.replace(b'encoding="UTF-8"', b'encoding="utf-8"', 1), "accept",
+          "encoding=\"utf-8\" in lower case is UTF-8", signed_ids=[A_ID], section=h)
+    c.add("invalid-utf8-sequence", replace_once(base, b">alice@", b">\xc3\x28alice@"), "NotUtf8",
+          "an invalid UTF-8 sequence inside the NameID", section=h)
+    c.add("control-character", replace_once(base, b">alice@", b">\x01alice@"), "Malformed",
+          "U+0001 in text (not an XML 1.0 character)", section=h)
+    c.add("nul-character", replace_once(base, b">alice@", b">\x00alice@"), "Malformed",
+          "a NUL byte in text", section=h)
+    c.add("unknown-entity", replace_once(base, b"<saml:Audience>", b"<saml:Audience>&foo;"), "Malformed",
+          "an entity reference with no DTD to declare it", section=h)
+    c.add("xml-declaration-not-first", b"\n" + base, "Malformed",
+          "a newline before the XML declaration", section=h)
+    c.add("empty-document", b"", "Malformed", "zero bytes", section=h)
+    c.add("two-roots", base + b"<x/>\n", "Malformed", "a second root element after the signed Response",
+          section=h)
+    c.add("prefix-undeclared", b"<p:r/>\n", "Malformed", "an element prefix with no declaration", section=h)
+    c.add("xml-prefix-rebound", b'<r xmlns:xml="urn:x"/>\n', "Malformed",
+          "the xml prefix bound to another URI (the parser refuses it before our own name checks)", section=h)
+    c.add("duplicate-expanded-attribute", b'<r xmlns:p="urn:x" xmlns:q="urn:x" p:a="1" q:a="2"/>\n', "Malformed",
+          "p:a and q:a are the same expanded name", section=h)
+    c.add("id-empty", replace_once(base, f'ID="{A_ID}"'.encode(), b'ID=""'), "InvalidId", "ID=\"\"", section=h)
+    c.add("id-with-colon", replace_once(base, f'ID="{A_ID}"'.encode(), b'ID="a:b"'), "InvalidId",
+          "ID=\"a:b\" (a QName, not an NCName)", section=h)
     c.add("malformed-mismatched-tag", b"<r><a></b></r>\n", "Malformed", "mismatched end tag", section=h)

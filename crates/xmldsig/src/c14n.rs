@@ -4,6 +4,8 @@
 //!
 //! The walk is iterative (roxmltree's `traverse`), so input depth never becomes stack depth.
 
+use std::borrow::Cow;
+
 use roxmltree::{Node, NodeType};
 
 use crate::document::{Document, element_prefix};
@@ -190,11 +192,10 @@ impl<'w, 'input> Writer<'w, 'input> {
 
     fn leaf(&mut self, node: Node<'w, 'input>) {
         match node.node_type() {
-            NodeType::Text => escape_text(self.out, node.text().unwrap_or_default()),
+            NodeType::Text => escape_text(self.out, &character_data(self.input, node)),
             NodeType::Comment if self.options.with_comments => {
                 self.out.extend_from_slice(b"<!--");
-                self.out
-                    .extend_from_slice(node.text().unwrap_or_default().as_bytes());
+                push_normalized(self.out, node.text().unwrap_or_default());
                 self.out.extend_from_slice(b"-->");
             }
             NodeType::PI => {
@@ -203,7 +204,7 @@ impl<'w, 'input> Writer<'w, 'input> {
                     self.out.extend_from_slice(pi.target.as_bytes());
                     if let Some(value) = pi.value.filter(|v| !v.is_empty()) {
                         self.out.push(b' ');
-                        self.out.extend_from_slice(value.as_bytes());
+                        push_normalized(self.out, value);
                     }
                     self.out.extend_from_slice(b"?>");
                 }
@@ -271,30 +272,111 @@ impl<'w, 'input> Writer<'w, 'input> {
     }
 }
 
-fn escape_text(out: &mut Vec<u8>, text: &str) {
-    for byte in text.bytes() {
-        match byte {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            b'\r' => out.extend_from_slice(b"&#xD;"),
-            _ => out.push(byte),
+/// The character data of a text node, with line ends normalised as XML 1.0 §2.11 requires
+/// *before* parsing: a raw CR (alone or before LF) is an LF, while a CR written as `&#13;` stays.
+/// roxmltree misses raw CRs next to references, so text holding a CR is decoded again from its
+/// source, where the two can still be told apart.
+fn character_data<'a>(input: &str, node: Node<'a, '_>) -> Cow<'a, str> {
+    let text = node.text().unwrap_or_default();
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    let Some(mut rest) = input.get(node.range()) else {
+        return Cow::Borrowed(text);
+    };
+    let mut decoded = Vec::with_capacity(rest.len());
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("<![CDATA[") {
+            let (data, tail) = after.split_once("]]>").unwrap_or((after, ""));
+            push_normalized(&mut decoded, data);
+            rest = tail;
+        } else if let Some(after) = rest.strip_prefix('&') {
+            let (reference, tail) = after.split_once(';').unwrap_or((after, ""));
+            if let Some(c) = decode_reference(reference) {
+                let mut buffer = [0; 4];
+                decoded.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+            }
+            rest = tail;
+        } else {
+            let end = rest.find(['&', '<']).unwrap_or(rest.len());
+            let (chunk, tail) = rest.split_at(end);
+            push_normalized(&mut decoded, chunk);
+            rest = tail;
+        }
+    }
+    String::from_utf8(decoded).map_or(Cow::Borrowed(text), Cow::Owned)
+}
+
+/// The character a predefined entity or character reference (without `&` and `;`) stands for.
+fn decode_reference(reference: &str) -> Option<char> {
+    match reference {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => {
+            let number = reference.strip_prefix('#')?;
+            let code = match number.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code)
         }
     }
 }
 
-fn escape_attribute(out: &mut Vec<u8>, value: &str) {
-    for byte in value.bytes() {
-        match byte {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'"' => out.extend_from_slice(b"&quot;"),
-            b'\t' => out.extend_from_slice(b"&#x9;"),
-            b'\n' => out.extend_from_slice(b"&#xA;"),
-            b'\r' => out.extend_from_slice(b"&#xD;"),
-            _ => out.push(byte),
+/// Appends `text` with raw CR LF and lone CR turned into LF (comments and PIs hold no references,
+/// so every CR in them is a raw one).
+fn push_normalized(out: &mut Vec<u8>, text: &str) {
+    let mut bytes = text.bytes().peekable();
+    while let Some(byte) = bytes.next() {
+        if byte == b'\r' {
+            if bytes.peek() == Some(&b'\n') {
+                bytes.next();
+            }
+            out.push(b'\n');
+        } else {
+            out.push(byte);
         }
     }
+}
+
+fn escape_text(out: &mut Vec<u8>, text: &str) {
+    escape(out, text, |byte| match byte {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'>' => Some(b"&gt;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    });
+}
+
+fn escape_attribute(out: &mut Vec<u8>, value: &str) {
+    escape(out, value, |byte| match byte {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'"' => Some(b"&quot;"),
+        b'\t' => Some(b"&#x9;"),
+        b'\n' => Some(b"&#xA;"),
+        b'\r' => Some(b"&#xD;"),
+        _ => None,
+    });
+}
+
+/// Copies `text` to `out`, replacing the bytes `replacement` names; runs of plain bytes are
+/// copied at once (this is most of canonicalisation's time).
+fn escape(out: &mut Vec<u8>, text: &str, replacement: impl Fn(u8) -> Option<&'static [u8]>) {
+    let bytes = text.as_bytes();
+    let mut plain_from = 0;
+    for (index, byte) in bytes.iter().enumerate() {
+        if let Some(escaped) = replacement(*byte) {
+            out.extend_from_slice(bytes.get(plain_from..index).unwrap_or_default());
+            out.extend_from_slice(escaped);
+            plain_from = index + 1;
+        }
+    }
+    out.extend_from_slice(bytes.get(plain_from..).unwrap_or_default());
 }
 
 #[cfg(test)]

@@ -73,16 +73,26 @@ impl<'input> Document<'input> {
         // SECURITY: depth, attribute and node bombs, DOCTYPE, and names that roxmltree lets
         // through are refused by one linear pass before the parser allocates anything.
         crate::scan::scan(text.as_bytes(), limits)?;
+        Self::build(text, limits.max_nodes)
+    }
+
+    /// Re-reads bytes this crate canonicalised from a [`Document`] that passed its limits: the
+    /// canonical form has the same elements, depth and attributes, so the pre-scan is not run
+    /// again; the parser and its refusals are the same.
+    pub(crate) fn parse_canonical(bytes: &'input [u8]) -> Result<Self, DsigError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| DsigError::NotUtf8)?;
+        Self::build(text, DEFAULT_MAX_NODES)
+    }
+
+    fn build(text: &'input str, max_nodes: usize) -> Result<Self, DsigError> {
         let options = ParsingOptions {
             allow_dtd: false,
-            nodes_limit: u32::try_from(limits.max_nodes.saturating_mul(2)).unwrap_or(u32::MAX),
+            nodes_limit: u32::try_from(max_nodes.saturating_mul(2)).unwrap_or(u32::MAX),
             ..ParsingOptions::default()
         };
         let tree = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
             roxmltree::Error::DtdDetected => DsigError::Doctype,
-            roxmltree::Error::NodesLimitReached => DsigError::TooManyNodes {
-                limit: limits.max_nodes,
-            },
+            roxmltree::Error::NodesLimitReached => DsigError::TooManyNodes { limit: max_nodes },
             other => DsigError::Malformed(truncated(&other.to_string())),
         })?;
         let ids = collect_ids(&tree)?;

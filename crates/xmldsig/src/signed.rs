@@ -3,7 +3,7 @@
 use roxmltree::NodeType;
 
 use crate::algorithm::{DigestAlgorithm, SignatureAlgorithm};
-use crate::document::{Document, Limits};
+use crate::document::Document;
 use crate::error::DsigError;
 use crate::key::TrustedKey;
 
@@ -32,7 +32,7 @@ impl<'k> Signed<'k> {
     ) -> Result<Self, DsigError> {
         // SECURITY: the element is re-read by the same parser from the hashed bytes (R8): what
         // the caller reads is what was hashed, so no wrapping or comment trick can separate them.
-        let document = Document::parse(&canonical, &Limits::default())?;
+        let document = Document::parse_canonical(&canonical)?;
         let element = SignedElement::from_node(document.root_element());
         Ok(Self {
             id: id.to_owned(),
@@ -172,7 +172,7 @@ impl SignedElement {
         text
     }
 
-    /// Builds the owned tree iteratively (the input depth is bounded by [`Limits`], but the
+    /// Builds the owned tree iteratively (the input depth is bounded by [`crate::Limits`], but the
     /// conversion does not rely on it).
     fn from_node(root: roxmltree::Node<'_, '_>) -> Self {
         let mut stack = vec![Self::shallow(root)];

@@ -9,7 +9,7 @@ use crate::algorithm::{
     SignatureAlgorithm,
 };
 use crate::c14n::{self, C14nOptions};
-use crate::document::{Document, Limits};
+use crate::document::Document;
 use crate::error::{DsigError, truncated};
 use crate::key::TrustedKeys;
 use crate::signed::Signed;
@@ -81,6 +81,20 @@ pub fn verify<'k>(
     if algorithm.is_sha1() && !keys.sha1_allowed() {
         return Err(DsigError::WeakAlgorithm("SHA-1"));
     }
+    // SECURITY: the digest algorithm is allow-listed before any crypto too (R11); it is used
+    // only as read again from the verified SignedInfo below.
+    for reference in methods.iter().skip(2) {
+        for method in element_children(*reference)?
+            .iter()
+            .filter(|n| is(n, "DigestMethod"))
+        {
+            let digest =
+                DigestAlgorithm::from_uri(method.attribute("Algorithm").unwrap_or_default())?;
+            if digest == DigestAlgorithm::Sha1 && !keys.sha1_allowed() {
+                return Err(DsigError::WeakAlgorithm("SHA-1"));
+            }
+        }
+    }
     let signature_bytes = decode_base64(&text_of(signature_value)?)?;
 
     let canonical_signed_info = c14n::canonicalize(doc, Some(signed_info), None, &c14n_options);
@@ -99,13 +113,8 @@ pub fn verify<'k>(
     };
 
     // SECURITY: the Reference is read from the verified canonical SignedInfo only (R6).
-    let verified = Document::parse(&canonical_signed_info, &Limits::default())?;
-    let reference = Reference::read(verified.root_element())?;
-    // SECURITY: the reference must be `#` + the ID of the element carrying the signature, compared
-    // exactly (R7): no empty URI (whole document), no XPointer, no other element.
-    if reference.uri.strip_prefix('#') != Some(id) {
-        return Err(DsigError::ReferenceMismatch(truncated(&reference.uri)));
-    }
+    let verified = Document::parse_canonical(&canonical_signed_info)?;
+    let reference = Reference::read(verified.root_element(), id)?;
     if reference.digest_algorithm == DigestAlgorithm::Sha1 && !keys.sha1_allowed() {
         return Err(DsigError::WeakAlgorithm("SHA-1"));
     }
@@ -150,14 +159,14 @@ pub fn verify_all<'k>(
 
 /// The Reference as read from verified SignedInfo bytes.
 struct Reference {
-    uri: String,
     inclusive_prefixes: String,
     digest_algorithm: DigestAlgorithm,
     digest_value: Vec<u8>,
 }
 
 impl Reference {
-    fn read(signed_info: Node<'_, '_>) -> Result<Self, DsigError> {
+    /// Reads the one Reference of `signed_info`, which must point at the element `id`.
+    fn read(signed_info: Node<'_, '_>, id: &str) -> Result<Self, DsigError> {
         let children = element_children(signed_info)?;
         let reference = match children.as_slice() {
             [_, _, reference] if is(reference, "Reference") => *reference,
@@ -174,8 +183,12 @@ impl Reference {
         };
         let uri = reference
             .attribute("URI")
-            .ok_or_else(|| DsigError::ReferenceMismatch("(no URI)".into()))?
-            .to_owned();
+            .ok_or_else(|| DsigError::ReferenceMismatch("(no URI)".into()))?;
+        // SECURITY: the reference must be `#` + the ID of the element carrying the signature,
+        // compared exactly (R7): no empty URI (whole document), no XPointer, no other element.
+        if uri.strip_prefix('#') != Some(id) {
+            return Err(DsigError::ReferenceMismatch(truncated(uri)));
+        }
         let parts = element_children(reference)?;
         let (transforms, digest_method, digest_value) = match parts.as_slice() {
             [t, dm, dv]
@@ -199,7 +212,6 @@ impl Reference {
         }
         let digest_value = decode_base64(&text_of(digest_value)?)?;
         Ok(Self {
-            uri,
             inclusive_prefixes,
             digest_algorithm,
             digest_value,
@@ -316,13 +328,14 @@ fn all_text(node: Node<'_, '_>) -> String {
 
 /// Strict base64 after removing XML whitespace (xmlsec1 wraps values at 64 columns).
 fn decode_base64(text: &str) -> Result<Vec<u8>, DsigError> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .map_err(|_| DsigError::MalformedSignature("a value is not valid base64"))
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let decoded = if text.as_bytes().iter().any(is_space) {
+        let compact: Vec<u8> = text.bytes().filter(|b| !is_space(b)).collect();
+        base64::engine::general_purpose::STANDARD.decode(compact)
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(text)
+    };
+    decoded.map_err(|_| DsigError::MalformedSignature("a value is not valid base64"))
 }
 
 fn is(node: &Node<'_, '_>, name: &str) -> bool {

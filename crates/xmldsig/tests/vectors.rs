@@ -2,6 +2,13 @@
 //! libxml2 (xmllint, lxml) and xmlsec1, and documents signed (and tampered) by xmlsec1.
 //! Every data file must be listed in its manifest; an unlisted file fails the test.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test harness: a failure here is a test failure"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -8,6 +8,8 @@ Comparisons (each one counted as passed or failed):
   no-comments    fedgate xml c14n F                   vs  lxml exclusive c14n, with_comments=False
   subtree        fedgate xml c14n --id ID F           vs  lxml exclusive c14n of the element with that ID
   prefix-list    fedgate xml c14n --inclusive-namespaces "p q" [--id ID] F  vs  lxml inclusive_ns_prefixes
+  xmlsec1        fedgate xml c14n --inclusive-namespaces "#default …" [--id ID] [--with-comments] F
+                 vs  the pre-digest buffer of an xmlsec1 Reference over the same node-set
   committed      fedgate xml c14n [options] case.xml  vs  case.c14n, for every case in cases.toml
 Failing inputs are copied to --fail-dir with the two outputs beside them.
 """
@@ -56,6 +58,8 @@ def main():
     ap.add_argument("--cases", type=Path, required=True)
     ap.add_argument("--fail-dir", type=Path, required=True)
     ap.add_argument("--show", type=int, default=5)
+    ap.add_argument("--xmlsec1-count", type=int, default=0,
+                    help="also compare this many documents with xmlsec1's c14n (PrefixList with #default)")
     args = ap.parse_args()
 
     ids = {}
@@ -84,6 +88,23 @@ def main():
         jobs.append(("prefix-list", f"{f.name} {' '.join(opts)}", f,
                      lambda f=f, i=sub, p=plist: lxml_c14n(f, id_=i, inclusive=p),
                      lambda f=f, o=opts: fedgate(args.fedgate, f, *o)))
+    # xmlsec1's node-set c14n (the pre-digest buffer of a Reference), also for "#default", which
+    # lxml cannot pass on: the first --xmlsec1-count documents, subtree when they have an ID
+    if args.xmlsec1_count:
+        import xmldsig_vectors as vectors
+        tmp_root = args.fail_dir.parent / "xmlsec1-c14n"
+        tmp_root.mkdir(parents=True, exist_ok=True)
+        for index, f in enumerate(sorted(args.random_dir.glob("*.xml"))[: args.xmlsec1_count]):
+            sub = ids.get(f.name)
+            plist = "#default " + prefix_list(index) if index % 2 == 0 else "#default"
+            wc = index % 3 == 0
+            opts = ("--inclusive-namespaces", plist) + (("--id", sub) if sub else ()) + (
+                ("--with-comments",) if wc else ())
+            work = tmp_root / f"{index:05d}"
+            work.mkdir(exist_ok=True)
+            jobs.append(("xmlsec1", f"{f.name} {' '.join(opts)}", f,
+                         lambda f=f, i=sub, p=plist, w=work, c=wc: vectors.xmlsec1_c14n(f.read_bytes(), c, p, i, w),
+                         lambda f=f, o=opts: fedgate(args.fedgate, f, *o)))
     manifest = tomllib.loads((args.cases / "cases.toml").read_text())
     for name, case in manifest.items():
         opts = []

@@ -192,7 +192,8 @@ docs="${FEDGATE_INTEROP_DOCS:-3000}"
 echo "   $docs random documents, seed $seed (FEDGATE_INTEROP_SEED / FEDGATE_INTEROP_DOCS to change)"
 "$FG_PY" scripts/gen-random-xml.py --seed "$seed" --count "$docs" --out "$STAGE_TMP/random"
 run_counted "c14n differential" "$FG_PY" scripts/interop_c14n_diff.py --fedgate "$FEDGATE" \
-  --random-dir "$STAGE_TMP/random" --cases crates/xmldsig/tests/data/c14n --fail-dir "$STAGE_TMP/c14n-failures"
+  --random-dir "$STAGE_TMP/random" --cases crates/xmldsig/tests/data/c14n --fail-dir "$STAGE_TMP/c14n-failures" \
+  --xmlsec1-count "${FEDGATE_INTEROP_XMLSEC1_DOCS:-300}"
 
 echo "-- d. random content inside xmlsec1-signed assertions"
 signed_docs="${FEDGATE_INTEROP_SIGNED_DOCS:-200}"

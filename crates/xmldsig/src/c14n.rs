@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use roxmltree::{Node, NodeType};
 
 use crate::document::{Document, element_prefix};
+use crate::signed::{View, ViewBuilder};
 use crate::traverse::{Edge, traverse};
 
 /// Options of exclusive canonicalisation.
@@ -42,12 +43,36 @@ pub(crate) fn canonicalize(
     exclude: Option<Node<'_, '_>>,
     options: &C14nOptions,
 ) -> Vec<u8> {
+    walk(doc, apex, exclude, options, None)
+}
+
+/// Canonicalises the subtree of `apex` without `exclude`, and builds the [`View`] of exactly
+/// what was written, in the same walk.
+pub(crate) fn canonicalize_with_view(
+    doc: &Document<'_>,
+    apex: Node<'_, '_>,
+    exclude: Option<Node<'_, '_>>,
+    options: &C14nOptions,
+) -> (Vec<u8>, View) {
+    let mut view = ViewBuilder::default();
+    let bytes = walk(doc, Some(apex), exclude, options, Some(&mut view));
+    (bytes, view.finish())
+}
+
+fn walk(
+    doc: &Document<'_>,
+    apex: Option<Node<'_, '_>>,
+    exclude: Option<Node<'_, '_>>,
+    options: &C14nOptions,
+    view: Option<&mut ViewBuilder>,
+) -> Vec<u8> {
     let input = doc.input_text();
     let mut out = Vec::with_capacity(input.len());
     let mut writer = Writer {
         input,
         options,
         out: &mut out,
+        view,
         rendered: Vec::new(),
         frames: Vec::new(),
         namespaces: Vec::new(),
@@ -64,10 +89,12 @@ struct Writer<'w, 'input> {
     input: &'input str,
     options: &'w C14nOptions,
     out: &'w mut Vec<u8>,
+    /// The view of what is written, when one is wanted.
+    view: Option<&'w mut ViewBuilder>,
     /// Namespace declarations in effect in the output: (prefix, URI), "" for the default.
     rendered: Vec<(&'w str, &'w str)>,
-    /// Length of `rendered` when each open element started.
-    frames: Vec<usize>,
+    /// For each open element: the length of `rendered` when it started, and its prefix.
+    frames: Vec<(usize, Option<&'input str>)>,
     /// Scratch buffers reused across elements.
     namespaces: Vec<(&'w str, &'w str)>,
     attributes: Vec<roxmltree::Attribute<'w, 'input>>,
@@ -118,7 +145,13 @@ impl<'w, 'input> Writer<'w, 'input> {
 
     fn start_tag(&mut self, element: Node<'w, 'input>) {
         let prefix = element_prefix(self.input, element);
-        self.frames.push(self.rendered.len());
+        self.frames.push((self.rendered.len(), prefix));
+        if let Some(view) = self.view.as_deref_mut() {
+            view.open(
+                element.tag_name().namespace().unwrap_or_default(),
+                element.tag_name().name(),
+            );
+        }
 
         // Namespaces: the visibly utilised ones, plus the InclusiveNamespaces prefixes in scope,
         // each only where the output does not already have the same declaration in effect.
@@ -174,25 +207,39 @@ impl<'w, 'input> Writer<'w, 'input> {
             self.out.extend_from_slice(b"=\"");
             escape_attribute(self.out, attribute.value());
             self.out.push(b'"');
+            if let Some(view) = self.view.as_deref_mut() {
+                view.attribute(
+                    attribute.namespace().unwrap_or_default(),
+                    attribute.name(),
+                    attribute.value(),
+                );
+            }
         }
         self.out.push(b'>');
     }
 
     fn end_tag(&mut self, element: Node<'w, 'input>) {
+        let Some((rendered, prefix)) = self.frames.pop() else {
+            return;
+        };
+        self.rendered.truncate(rendered);
         self.out.extend_from_slice(b"</");
-        self.qname(
-            element_prefix(self.input, element),
-            element.tag_name().name(),
-        );
+        self.qname(prefix, element.tag_name().name());
         self.out.push(b'>');
-        if let Some(len) = self.frames.pop() {
-            self.rendered.truncate(len);
+        if let Some(view) = self.view.as_deref_mut() {
+            view.close();
         }
     }
 
     fn leaf(&mut self, node: Node<'w, 'input>) {
         match node.node_type() {
-            NodeType::Text => escape_text(self.out, &character_data(self.input, node)),
+            NodeType::Text => {
+                let text = character_data(self.input, node);
+                escape_text(self.out, &text);
+                if let Some(view) = self.view.as_deref_mut() {
+                    view.text(&text);
+                }
+            }
             NodeType::Comment if self.options.with_comments => {
                 self.out.extend_from_slice(b"<!--");
                 push_normalized(self.out, node.text().unwrap_or_default());

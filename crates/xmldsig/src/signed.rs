@@ -1,47 +1,49 @@
 //! The proof of verification: the signed element exactly as canonicalised and hashed.
 
-use roxmltree::NodeType;
+use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::algorithm::{DigestAlgorithm, SignatureAlgorithm};
-use crate::document::Document;
-use crate::error::DsigError;
 use crate::key::TrustedKey;
 
-/// An element whose signature verified, read back from the canonical bytes that were digested.
+/// An element whose signature verified, with a view of exactly what was digested.
 ///
 /// Only [`crate::verify`] builds one. It gives access to the signed element and nothing else of
 /// the document it came from: no sibling, no ancestor, no enveloped signature, no comment.
+///
+/// INVARIANT: the view and the canonical bytes are two renderings of one walk: every name,
+/// attribute value and text run of the view is exactly what was escaped into the digested bytes
+/// at that place, so re-reading those bytes with the document parser gives the same tree (a test
+/// and the fuzz target check this over every vector).
 #[derive(Clone, Debug)]
 pub struct Signed<'k> {
     id: String,
     canonical: Vec<u8>,
-    element: SignedElement,
+    view: View,
     key: &'k TrustedKey,
     signature_algorithm: SignatureAlgorithm,
     digest_algorithm: DigestAlgorithm,
 }
 
 impl<'k> Signed<'k> {
-    /// INVARIANT: `canonical` are the bytes whose digest matched the verified DigestValue.
+    /// INVARIANT: `canonical` are the bytes whose digest matched the verified DigestValue, and
+    /// `view` was built by the walk that produced them.
     pub(crate) fn new(
         id: &str,
         canonical: Vec<u8>,
+        view: View,
         key: &'k TrustedKey,
         signature_algorithm: SignatureAlgorithm,
         digest_algorithm: DigestAlgorithm,
-    ) -> Result<Self, DsigError> {
-        // SECURITY: the element is re-read by the same parser from the hashed bytes (R8): what
-        // the caller reads is what was hashed, so no wrapping or comment trick can separate them.
-        let document = Document::parse_canonical(&canonical)?;
-        let element = SignedElement::from_node(document.root_element());
-        Ok(Self {
+    ) -> Self {
+        Self {
             id: id.to_owned(),
             canonical,
-            element,
+            view,
             key,
             signature_algorithm,
             digest_algorithm,
-        })
+        }
     }
 
     /// The `ID` of the signed element.
@@ -50,8 +52,11 @@ impl<'k> Signed<'k> {
     }
 
     /// The signed element.
-    pub fn element(&self) -> &SignedElement {
-        &self.element
+    pub fn element(&self) -> SignedElement<'_> {
+        SignedElement {
+            view: &self.view,
+            index: 0,
+        }
     }
 
     /// The canonical bytes that were digested.
@@ -75,76 +80,86 @@ impl<'k> Signed<'k> {
     }
 }
 
-/// An element of a signed subtree: name, attributes and children, owned.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub struct SignedElement {
-    namespace: String,
-    name: String,
-    attributes: Vec<SignedAttribute>,
-    children: Vec<SignedNode>,
-}
-
-/// An attribute of a [`SignedElement`].
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub(crate) struct SignedAttribute {
-    namespace: String,
-    name: String,
-    value: String,
+/// An element of a signed subtree.
+#[derive(Clone, Copy)]
+pub struct SignedElement<'s> {
+    view: &'s View,
+    index: u32,
 }
 
 /// A child of a [`SignedElement`]. Comments are not kept; adjacent text is one node.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub enum SignedNode {
+#[derive(Clone, Copy, Debug)]
+pub enum SignedNode<'s> {
     /// A child element.
-    Element(SignedElement),
+    Element(SignedElement<'s>),
     /// Character data (text and CDATA, joined across comments and processing instructions).
-    Text(String),
+    Text(&'s str),
 }
 
-impl SignedElement {
+impl<'s> SignedElement<'s> {
     /// The namespace URI (`""` for none).
-    pub fn namespace(&self) -> &str {
-        &self.namespace
+    pub fn namespace(self) -> &'s str {
+        self.element().map_or("", |e| self.view.str(&e.namespace))
     }
 
     /// The local name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(self) -> &'s str {
+        self.element().map_or("", |e| self.view.str(&e.name))
     }
 
     /// Whether this element is `{namespace}name`.
-    pub fn is(&self, namespace: &str, name: &str) -> bool {
-        self.namespace == namespace && self.name == name
+    pub fn is(self, namespace: &str, name: &str) -> bool {
+        self.namespace() == namespace && self.name() == name
     }
 
     /// The value of the unqualified attribute `name`.
-    pub fn attribute(&self, name: &str) -> Option<&str> {
+    pub fn attribute(self, name: &str) -> Option<&'s str> {
         self.attribute_ns("", name)
     }
 
     /// The value of the attribute `{namespace}name`.
-    pub fn attribute_ns(&self, namespace: &str, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|a| a.namespace == namespace && a.name == name)
-            .map(|a| a.value.as_str())
+    pub fn attribute_ns(self, namespace: &str, name: &str) -> Option<&'s str> {
+        self.attributes()
+            .find(|(ns, local, _)| *ns == namespace && *local == name)
+            .map(|(_, _, value)| value)
     }
 
-    /// All attributes, in canonical order.
-    pub fn attributes(&self) -> impl Iterator<Item = (&str, &str, &str)> {
-        self.attributes
+    /// All attributes as (namespace, local name, value), in canonical order.
+    pub fn attributes(self) -> impl Iterator<Item = (&'s str, &'s str, &'s str)> {
+        let view = self.view;
+        let range = self.element().map_or(0..0, |e| e.attributes.clone());
+        view.attributes
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or_default()
             .iter()
-            .map(|a| (a.namespace.as_str(), a.name.as_str(), a.value.as_str()))
+            .map(move |a| {
+                (
+                    view.str(&a.namespace),
+                    view.str(&a.name),
+                    view.str(&a.value),
+                )
+            })
     }
 
-    /// The children, elements and text.
-    pub fn nodes(&self) -> &[SignedNode] {
-        &self.children
+    /// The children, elements and text, in document order.
+    pub fn nodes(self) -> impl Iterator<Item = SignedNode<'s>> {
+        let view = self.view;
+        let first = view
+            .nodes
+            .get(self.index as usize)
+            .and_then(|n| n.first_child);
+        std::iter::successors(first.and_then(|i| view.node(i)), move |(_, node)| {
+            node.next_sibling.and_then(|i| view.node(i))
+        })
+        .map(move |(index, node)| match &node.kind {
+            Kind::Element(_) => SignedNode::Element(SignedElement { view, index }),
+            Kind::Text(span) => SignedNode::Text(view.str(span)),
+        })
     }
 
     /// The child elements.
-    pub fn children(&self) -> impl Iterator<Item = &SignedElement> {
-        self.children.iter().filter_map(|node| match node {
+    pub fn children(self) -> impl Iterator<Item = SignedElement<'s>> {
+        self.nodes().filter_map(|node| match node {
             SignedNode::Element(element) => Some(element),
             SignedNode::Text(_) => None,
         })
@@ -152,76 +167,235 @@ impl SignedElement {
 
     /// The child elements named `{namespace}name`.
     pub fn children_named<'a>(
-        &'a self,
+        self,
         namespace: &'a str,
         name: &'a str,
-    ) -> impl Iterator<Item = &'a SignedElement> {
+    ) -> impl Iterator<Item = SignedElement<'s>> + 'a
+    where
+        's: 'a,
+    {
         self.children()
             .filter(move |child| child.is(namespace, name))
     }
 
     /// All of the element's own character data, concatenated: a comment or processing
     /// instruction inside a value never truncates it.
-    pub fn text(&self) -> String {
-        let mut text = String::new();
-        for node in &self.children {
-            if let SignedNode::Text(part) = node {
-                text.push_str(part);
+    pub fn text(self) -> Cow<'s, str> {
+        let mut texts = self.nodes().filter_map(|node| match node {
+            SignedNode::Text(text) => Some(text),
+            SignedNode::Element(_) => None,
+        });
+        match (texts.next(), texts.next()) {
+            (None, _) => Cow::Borrowed(""),
+            (Some(only), None) => Cow::Borrowed(only),
+            (Some(first), Some(second)) => {
+                let mut text = format!("{first}{second}");
+                texts.for_each(|t| text.push_str(t));
+                Cow::Owned(text)
             }
         }
-        text
     }
 
-    /// Builds the owned tree iteratively (the input depth is bounded by [`crate::Limits`], but the
-    /// conversion does not rely on it).
-    fn from_node(root: roxmltree::Node<'_, '_>) -> Self {
-        let mut stack = vec![Self::shallow(root)];
-        for edge in crate::traverse::traverse(root).skip(1) {
+    fn element(self) -> Option<&'s ElementData> {
+        match &self.view.nodes.get(self.index as usize)?.kind {
+            Kind::Element(element) => Some(element),
+            Kind::Text(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for SignedElement<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SignedElement({{{}}}{})", self.namespace(), self.name())
+    }
+}
+
+/// A compact tree: every string lives in one buffer, nodes are linked by index.
+#[derive(Clone, Debug, Default, Eq, PartialEq)]
+pub(crate) struct View {
+    strings: String,
+    nodes: Vec<NodeData>,
+    attributes: Vec<AttributeData>,
+}
+
+#[derive(Clone, Debug, Eq, PartialEq)]
+struct NodeData {
+    kind: Kind,
+    first_child: Option<u32>,
+    next_sibling: Option<u32>,
+}
+
+#[derive(Clone, Debug, Eq, PartialEq)]
+enum Kind {
+    Element(ElementData),
+    Text(Range<u32>),
+}
+
+#[derive(Clone, Debug, Eq, PartialEq)]
+struct ElementData {
+    namespace: Range<u32>,
+    name: Range<u32>,
+    attributes: Range<u32>,
+}
+
+#[derive(Clone, Debug, Eq, PartialEq)]
+struct AttributeData {
+    namespace: Range<u32>,
+    name: Range<u32>,
+    value: Range<u32>,
+}
+
+impl View {
+    fn str(&self, span: &Range<u32>) -> &str {
+        self.strings
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
+    }
+
+    fn node(&self, index: u32) -> Option<(u32, &NodeData)> {
+        self.nodes.get(index as usize).map(|node| (index, node))
+    }
+
+    /// The view of the root element of a parsed document, built from the parser's tree: the
+    /// reference the walk-built view is checked against (tests and the fuzz target).
+    pub(crate) fn of_document(doc: &crate::Document<'_>) -> Self {
+        use crate::traverse::{Edge, traverse};
+        let mut builder = ViewBuilder::default();
+        for edge in traverse(doc.root_element()) {
             match edge {
-                crate::traverse::Edge::Open(node) => match node.node_type() {
-                    NodeType::Element => stack.push(Self::shallow(node)),
-                    NodeType::Text => {
-                        if let Some(parent) = stack.last_mut() {
-                            parent.push_text(node.text().unwrap_or_default());
-                        }
-                    }
-                    NodeType::Comment | NodeType::PI | NodeType::Root => {}
-                },
-                crate::traverse::Edge::Close(node) if node.is_element() => {
-                    if stack.len() > 1
-                        && let Some(done) = stack.pop()
-                        && let Some(parent) = stack.last_mut()
-                    {
-                        parent.children.push(SignedNode::Element(done));
+                Edge::Open(node) if node.is_element() => {
+                    builder.open(
+                        node.tag_name().namespace().unwrap_or_default(),
+                        node.tag_name().name(),
+                    );
+                    let mut attributes: Vec<_> = node.attributes().collect();
+                    attributes.sort_by(|a, b| {
+                        (a.namespace().unwrap_or(""), a.name())
+                            .cmp(&(b.namespace().unwrap_or(""), b.name()))
+                    });
+                    for a in attributes {
+                        builder.attribute(a.namespace().unwrap_or_default(), a.name(), a.value());
                     }
                 }
-                crate::traverse::Edge::Close(_) => {}
+                Edge::Open(node) if node.is_text() => builder.text(node.text().unwrap_or_default()),
+                Edge::Close(node) if node.is_element() => builder.close(),
+                Edge::Open(_) | Edge::Close(_) => {}
             }
         }
-        stack.pop().unwrap_or_else(|| Self::shallow(root))
+        builder.finish()
+    }
+}
+
+/// Builds a [`View`] during a canonicalisation walk.
+#[derive(Debug, Default)]
+pub(crate) struct ViewBuilder {
+    view: View,
+    /// Open elements: (node index, index of its last child so far).
+    open: Vec<(u32, Option<u32>)>,
+    /// Whether the last thing added to the open element was text (comments are skipped, so
+    /// text around a comment joins).
+    after_text: bool,
+}
+
+impl ViewBuilder {
+    pub(crate) fn open(&mut self, namespace: &str, name: &str) {
+        let namespace = self.push_str(namespace);
+        let name = self.push_str(name);
+        let attributes = self.len(self.view.attributes.len());
+        let index = self.link(Kind::Element(ElementData {
+            namespace,
+            name,
+            attributes: attributes..attributes,
+        }));
+        self.open.push((index, None));
+        self.after_text = false;
     }
 
-    fn shallow(node: roxmltree::Node<'_, '_>) -> Self {
-        Self {
-            namespace: node.tag_name().namespace().unwrap_or_default().to_owned(),
-            name: node.tag_name().name().to_owned(),
-            attributes: node
-                .attributes()
-                .map(|a| SignedAttribute {
-                    namespace: a.namespace().unwrap_or_default().to_owned(),
-                    name: a.name().to_owned(),
-                    value: a.value().to_owned(),
-                })
-                .collect(),
-            children: Vec::new(),
+    pub(crate) fn attribute(&mut self, namespace: &str, name: &str, value: &str) {
+        let attribute = AttributeData {
+            namespace: self.push_str(namespace),
+            name: self.push_str(name),
+            value: self.push_str(value),
+        };
+        self.view.attributes.push(attribute);
+        let end = self.len(self.view.attributes.len());
+        if let Some(&(index, _)) = self.open.last()
+            && let Some(NodeData {
+                kind: Kind::Element(element),
+                ..
+            }) = self.view.nodes.get_mut(index as usize)
+        {
+            element.attributes.end = end;
         }
     }
 
-    fn push_text(&mut self, text: &str) {
-        if let Some(SignedNode::Text(last)) = self.children.last_mut() {
-            last.push_str(text);
-        } else {
-            self.children.push(SignedNode::Text(text.to_owned()));
+    pub(crate) fn text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
         }
+        let span = self.push_str(text);
+        if self.after_text
+            && let Some(&(_, Some(last))) = self.open.last()
+            && let Some(NodeData {
+                kind: Kind::Text(previous),
+                ..
+            }) = self.view.nodes.get_mut(last as usize)
+            && previous.end == span.start
+        {
+            previous.end = span.end;
+            return;
+        }
+        self.link(Kind::Text(span));
+        self.after_text = true;
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.open.pop();
+        self.after_text = false;
+    }
+
+    pub(crate) fn finish(self) -> View {
+        self.view
+    }
+
+    /// Appends a node as the next child of the open element.
+    fn link(&mut self, kind: Kind) -> u32 {
+        let index = self.len(self.view.nodes.len());
+        self.view.nodes.push(NodeData {
+            kind,
+            first_child: None,
+            next_sibling: None,
+        });
+        if let Some((parent, last)) = self.open.last_mut() {
+            let previous = last.replace(index);
+            let slot = match previous {
+                Some(previous) => self
+                    .view
+                    .nodes
+                    .get_mut(previous as usize)
+                    .map(|n| &mut n.next_sibling),
+                None => self
+                    .view
+                    .nodes
+                    .get_mut(*parent as usize)
+                    .map(|n| &mut n.first_child),
+            };
+            if let Some(slot) = slot {
+                *slot = Some(index);
+            }
+        }
+        index
+    }
+
+    fn push_str(&mut self, text: &str) -> Range<u32> {
+        let start = self.len(self.view.strings.len());
+        self.view.strings.push_str(text);
+        start..self.len(self.view.strings.len())
+    }
+
+    /// INVARIANT: documents are at most `Limits::max_bytes` (far below 4 GiB), so every length
+    /// of the view fits in a `u32`.
+    fn len(&self, len: usize) -> u32 {
+        u32::try_from(len).unwrap_or(u32::MAX)
     }
 }

@@ -121,7 +121,8 @@ pub fn verify<'k>(
 
     // A same-document `#ID` reference never includes comments (XML-DSig §4.3.3.3).
     let digest_options = C14nOptions::with_prefix_list(false, &reference.inclusive_prefixes);
-    let canonical = c14n::canonicalize(doc, Some(element), Some(signature), &digest_options);
+    let (canonical, view) =
+        c14n::canonicalize_with_view(doc, element, Some(signature), &digest_options);
     let digest = reference.digest_algorithm.digest(&canonical);
     // SECURITY: constant-time comparison of the decoded bytes (R18).
     constant_time::verify_slices_are_equal(digest.as_ref(), &reference.digest_value)
@@ -131,7 +132,16 @@ pub fn verify<'k>(
         .keys()
         .get(key_index)
         .ok_or(DsigError::SignatureInvalid)?;
-    Signed::new(id, canonical, key, algorithm, reference.digest_algorithm)
+    // SECURITY: the caller reads the signed element only through the view of the digested
+    // bytes (R8): no wrapping or comment trick can separate what is read from what was hashed.
+    Ok(Signed::new(
+        id,
+        canonical,
+        view,
+        key,
+        algorithm,
+        reference.digest_algorithm,
+    ))
 }
 
 /// Verifies every signature of the document, each against the element that carries it, and

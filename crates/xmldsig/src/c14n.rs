@@ -194,9 +194,7 @@ impl<'w, 'input> Writer<'w, 'input> {
 
         self.attributes.clear();
         self.attributes.extend(element.attributes());
-        self.attributes.sort_unstable_by(|a, b| {
-            (a.namespace().unwrap_or(""), a.name()).cmp(&(b.namespace().unwrap_or(""), b.name()))
-        });
+        self.attributes.sort_unstable_by(attribute_order);
         for index in 0..self.attributes.len() {
             let Some(attribute) = self.attributes.get(index).cloned() else {
                 continue;
@@ -316,6 +314,21 @@ impl<'w, 'input> Writer<'w, 'input> {
             self.out.push(b':');
         }
         self.out.extend_from_slice(local.as_bytes());
+    }
+}
+
+/// Canonical attribute order: by namespace URI (none first), then local name, comparing bytes
+/// as libxml2 does. Unqualified attributes, the common case, compare by name alone.
+fn attribute_order(
+    a: &roxmltree::Attribute<'_, '_>,
+    b: &roxmltree::Attribute<'_, '_>,
+) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a.namespace(), b.namespace()) {
+        (None, None) => a.name().cmp(b.name()),
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.name().cmp(b.name())),
     }
 }
 

@@ -246,6 +246,14 @@ struct AttributeData {
 }
 
 impl View {
+    /// The root element.
+    pub(crate) fn root(&self) -> SignedElement<'_> {
+        SignedElement {
+            view: self,
+            index: 0,
+        }
+    }
+
     fn str(&self, span: &Range<u32>) -> &str {
         self.strings
             .get(span.start as usize..span.end as usize)

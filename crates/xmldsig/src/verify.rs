@@ -12,7 +12,7 @@ use crate::c14n::{self, C14nOptions};
 use crate::document::Document;
 use crate::error::{DsigError, truncated};
 use crate::key::TrustedKeys;
-use crate::signed::Signed;
+use crate::signed::{Signed, SignedElement, SignedNode};
 
 /// Verifies the signature that is a direct child of `element`, with `keys` only.
 ///
@@ -97,7 +97,8 @@ pub fn verify<'k>(
     }
     let signature_bytes = decode_base64(&text_of(signature_value)?)?;
 
-    let canonical_signed_info = c14n::canonicalize(doc, Some(signed_info), None, &c14n_options);
+    let (canonical_signed_info, signed_info_view) =
+        c14n::canonicalize_with_view(doc, signed_info, None, &c14n_options);
     // SECURITY: keys come from the caller only; KeyInfo is read solely to say, on failure,
     // that the signer's certificate is not a trusted one (R3).
     let key_index = match keys.verify(algorithm, &canonical_signed_info, &signature_bytes) {
@@ -113,8 +114,7 @@ pub fn verify<'k>(
     };
 
     // SECURITY: the Reference is read from the verified canonical SignedInfo only (R6).
-    let verified = Document::parse_canonical(&canonical_signed_info)?;
-    let reference = Reference::read(verified.root_element(), id)?;
+    let reference = Reference::read(signed_info_view.root(), id)?;
     if reference.digest_algorithm == DigestAlgorithm::Sha1 && !keys.sha1_allowed() {
         return Err(DsigError::WeakAlgorithm("SHA-1"));
     }
@@ -167,7 +167,7 @@ pub fn verify_all<'k>(
         .collect()
 }
 
-/// The Reference as read from verified SignedInfo bytes.
+/// The Reference as read from the view of the verified canonical SignedInfo.
 struct Reference {
     inclusive_prefixes: String,
     digest_algorithm: DigestAlgorithm,
@@ -176,11 +176,13 @@ struct Reference {
 
 impl Reference {
     /// Reads the one Reference of `signed_info`, which must point at the element `id`.
-    fn read(signed_info: Node<'_, '_>, id: &str) -> Result<Self, DsigError> {
-        let children = element_children(signed_info)?;
+    fn read(signed_info: SignedElement<'_>, id: &str) -> Result<Self, DsigError> {
+        let children = verified_children(signed_info)?;
         let reference = match children.as_slice() {
-            [_, _, reference] if is(reference, "Reference") => *reference,
-            [_, _, first, second, ..] if is(first, "Reference") && is(second, "Reference") => {
+            [_, _, reference] if is_ds(*reference, "Reference") => *reference,
+            [_, _, first, second, ..]
+                if is_ds(*first, "Reference") && is_ds(*second, "Reference") =>
+            {
                 return Err(DsigError::ReferenceMismatch(
                     "(more than one Reference)".into(),
                 ));
@@ -199,28 +201,35 @@ impl Reference {
         if uri.strip_prefix('#') != Some(id) {
             return Err(DsigError::ReferenceMismatch(truncated(uri)));
         }
-        let parts = element_children(reference)?;
-        let (transforms, digest_method, digest_value) = match parts.as_slice() {
-            [t, dm, dv]
-                if is(t, "Transforms") && is(dm, "DigestMethod") && is(dv, "DigestValue") =>
-            {
-                (*t, *dm, *dv)
-            }
-            _ => {
-                return Err(DsigError::MalformedSignature(
-                    "a Reference holds Transforms, DigestMethod and DigestValue, in that order",
-                ));
-            }
-        };
+        let (transforms, digest_method, digest_value) =
+            match verified_children(reference)?.as_slice() {
+                [t, dm, dv]
+                    if is_ds(*t, "Transforms")
+                        && is_ds(*dm, "DigestMethod")
+                        && is_ds(*dv, "DigestValue") =>
+                {
+                    (*t, *dm, *dv)
+                }
+                _ => {
+                    return Err(DsigError::MalformedSignature(
+                        "a Reference holds Transforms, DigestMethod and DigestValue, in that order",
+                    ));
+                }
+            };
         let inclusive_prefixes = read_transforms(transforms)?;
         let digest_algorithm =
             DigestAlgorithm::from_uri(digest_method.attribute("Algorithm").unwrap_or_default())?;
-        if !element_children(digest_method)?.is_empty() {
+        if !verified_children(digest_method)?.is_empty() {
             return Err(DsigError::MalformedSignature(
                 "DigestMethod has no parameters",
             ));
         }
-        let digest_value = decode_base64(&text_of(digest_value)?)?;
+        if digest_value.children().next().is_some() {
+            return Err(DsigError::MalformedSignature(
+                "a value element holds an element",
+            ));
+        }
+        let digest_value = decode_base64(&digest_value.text())?;
         Ok(Self {
             inclusive_prefixes,
             digest_algorithm,
@@ -231,29 +240,58 @@ impl Reference {
 
 /// SECURITY: exactly enveloped-signature then exc-c14n; no XPath, XSLT, base64 or other
 /// transforms (R4/R11). Returns the exc-c14n PrefixList.
-fn read_transforms(transforms: Node<'_, '_>) -> Result<String, DsigError> {
-    let list = element_children(transforms)?;
+fn read_transforms(transforms: SignedElement<'_>) -> Result<String, DsigError> {
+    let list = verified_children(transforms)?;
     let uris: Vec<&str> = list
         .iter()
         .map(|t| {
-            if is(t, "Transform") {
+            if is_ds(*t, "Transform") {
                 t.attribute("Algorithm").unwrap_or_default()
             } else {
                 ""
             }
         })
         .collect();
-    match (list.as_slice(), uris.as_slice()) {
-        ([enveloped, c14n], [ENVELOPED_SIGNATURE, EXC_C14N]) => {
-            if !element_children(*enveloped)?.is_empty() {
-                return Err(DsigError::UnsupportedTransform(
-                    "enveloped-signature has no parameters".into(),
+    let ([enveloped, c14n], [ENVELOPED_SIGNATURE, EXC_C14N]) = (list.as_slice(), uris.as_slice())
+    else {
+        return Err(DsigError::UnsupportedTransform(truncated(&uris.join(", "))));
+    };
+    if !verified_children(*enveloped)?.is_empty() {
+        return Err(DsigError::UnsupportedTransform(
+            "enveloped-signature has no parameters".into(),
+        ));
+    }
+    match verified_children(*c14n)?.as_slice() {
+        [] => Ok(String::new()),
+        [inclusive] if inclusive.is(EXC_C14N, "InclusiveNamespaces") => Ok(inclusive
+            .attribute("PrefixList")
+            .unwrap_or_default()
+            .to_owned()),
+        _ => Err(DsigError::MalformedSignature(
+            "a canonicalization method takes only InclusiveNamespaces",
+        )),
+    }
+}
+
+/// The element children of a verified element; its text must be whitespace.
+fn verified_children(element: SignedElement<'_>) -> Result<Vec<SignedElement<'_>>, DsigError> {
+    let mut children = Vec::new();
+    for node in element.nodes() {
+        match node {
+            SignedNode::Element(child) => children.push(child),
+            SignedNode::Text(text) if text.trim_ascii().is_empty() => {}
+            SignedNode::Text(_) => {
+                return Err(DsigError::MalformedSignature(
+                    "unexpected content in a signature element",
                 ));
             }
-            inclusive_namespaces(*c14n)
         }
-        _ => Err(DsigError::UnsupportedTransform(truncated(&uris.join(", ")))),
     }
+    Ok(children)
+}
+
+fn is_ds(element: SignedElement<'_>, name: &str) -> bool {
+    element.is(DSIG_NAMESPACE, name)
 }
 
 fn canonicalization_options(method: Node<'_, '_>) -> Result<C14nOptions, DsigError> {

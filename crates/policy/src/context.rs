@@ -146,6 +146,27 @@ impl ContextValue {
     }
 }
 
+/// Reads one context entry in the `KEY=TYPE:VALUE` form of `fedgate policy eval --context`:
+/// the key and its values. `TYPE` is one of [`ContextValue::parse_typed`]'s types or
+/// `strings`, a comma-separated list (`KEY=strings:` is the empty list).
+pub fn parse_context_entry(entry: &str) -> Result<(String, Vec<ContextValue>), ContextValueError> {
+    let malformed = || ContextValueError {
+        kind: "KEY=TYPE:VALUE context entry",
+        text: entry.chars().take(200).collect(),
+    };
+    let (key, typed) = entry.split_once('=').ok_or_else(malformed)?;
+    let (kind, value) = typed.split_once(':').ok_or_else(malformed)?;
+    if key.is_empty() {
+        return Err(malformed());
+    }
+    let values = match kind {
+        "strings" if value.is_empty() => Vec::new(),
+        "strings" => value.split(',').map(ContextValue::string).collect(),
+        _ => vec![ContextValue::parse_typed(kind, value)?],
+    };
+    Ok((key.to_owned(), values))
+}
+
 impl fmt::Display for ContextValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text())
@@ -299,6 +320,22 @@ mod tests {
         );
         assert!(ContextValue::parse_typed("arn", "arn:aws:iam::1:role/R").is_ok());
         assert!(ContextValue::parse_typed("colour", "red").is_err());
+    }
+
+    #[test]
+    fn reads_key_type_value_entries() {
+        let (key, values) = parse_context_entry("SAML:aud=strings:a,b").unwrap();
+        assert_eq!(key, "SAML:aud");
+        assert_eq!(
+            values,
+            vec![ContextValue::string("a"), ContextValue::string("b")]
+        );
+        assert_eq!(parse_context_entry("k=strings:").unwrap().1, vec![]);
+        let (_, values) = parse_context_entry("aws:userid=string:AROA1:jdoe").unwrap();
+        assert_eq!(values, vec![ContextValue::string("AROA1:jdoe")]);
+        for bad in ["k", "k=string", "=string:x", "k=number:x"] {
+            assert!(parse_context_entry(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -80,7 +80,9 @@ pub use ast::{
     ROLE_INLINE_POLICY_MAX_CHARS, SESSION_POLICY_MAX_CHARS, Statement, TRUST_POLICY_MAX_CHARS,
     Version,
 };
-pub use context::{Context, ContextValue, ContextValueError, Principal, Request};
+pub use context::{
+    Context, ContextValue, ContextValueError, Principal, Request, parse_context_entry,
+};
 pub use error::{Malformed, PolicyError};
 pub use eval::{Decision, Layer, PolicySet, StatementRef, Verdict, evaluate};
 pub use value::{Cidr, Date, MAX_NUMBER_CHARS, Number};

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod policy;
 mod xml;
 
 /// SAML federation into a contact center, in one binary.
@@ -22,6 +23,9 @@ enum Command {
     /// XML canonicalisation and XML-DSig verification.
     #[command(subcommand)]
     Xml(xml::XmlCommand),
+    /// IAM policy evaluation, offline.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -29,6 +33,7 @@ pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Xml(command) => xml::run(command),
+        Command::Policy(command) => policy::run(command),
     }
 }
 

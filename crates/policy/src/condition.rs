@@ -1,0 +1,338 @@
+//! The `Condition` element: operators, their values, and how a condition is evaluated
+//! (IAM-OPS <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>,
+//! IAM-MV <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html>).
+//!
+//! The rules, all from those two pages:
+//! - several operators, or several keys under one operator: all must hold (AND);
+//! - several values for one key: any may match (OR); for a negated operator (`StringNotEquals`,
+//!   `NotIpAddress`, …) none may match;
+//! - a key absent from the request: the condition is false, except for negated operators
+//!   (true), `…IfExists` (true) and `Null` (which tests exactly this);
+//! - `ForAllValues:` holds when every request value matches, and also when the key is absent
+//!   or empty; `ForAnyValue:` holds when some request value matches, never when absent or empty.
+
+use std::cmp::Ordering;
+
+use crate::arn;
+use crate::context::{Context, ContextValue};
+use crate::value::{Cidr, Date, Number};
+use crate::variables::Template;
+use crate::wildcard;
+
+/// One condition: an operator, a key, and the policy's values for it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Condition {
+    pub(crate) operator: Operator,
+    /// The key in lower case (key names are case-insensitive).
+    pub(crate) key: String,
+    pub(crate) values: Values,
+}
+
+/// A parsed operator name such as `ForAnyValue:StringNotEqualsIfExists`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Operator {
+    pub(crate) set: Option<SetOperator>,
+    pub(crate) test: Test,
+    pub(crate) negated: bool,
+    pub(crate) if_exists: bool,
+}
+
+/// `ForAllValues:` or `ForAnyValue:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SetOperator {
+    ForAllValues,
+    ForAnyValue,
+}
+
+/// What one request value is compared with one policy value by; negation is separate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Test {
+    StringEquals,
+    StringEqualsIgnoreCase,
+    StringLike,
+    Numeric(Comparison),
+    Date(Comparison),
+    Bool,
+    Binary,
+    Ip,
+    Arn,
+    Null,
+}
+
+/// `Equals`, `LessThan`, …
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Comparison {
+    Equals,
+    LessThan,
+    LessThanEquals,
+    GreaterThan,
+    GreaterThanEquals,
+}
+
+impl Comparison {
+    fn holds(self, request: Ordering) -> bool {
+        match self {
+            Comparison::Equals => request == Ordering::Equal,
+            Comparison::LessThan => request == Ordering::Less,
+            Comparison::LessThanEquals => request != Ordering::Greater,
+            Comparison::GreaterThan => request == Ordering::Greater,
+            Comparison::GreaterThanEquals => request != Ordering::Less,
+        }
+    }
+}
+
+/// The operators of IAM-OPS: name → (test, negated).
+const OPERATORS: [(&str, Test, bool); 27] = {
+    use Comparison::*;
+    [
+        ("StringEquals", Test::StringEquals, false),
+        ("StringNotEquals", Test::StringEquals, true),
+        (
+            "StringEqualsIgnoreCase",
+            Test::StringEqualsIgnoreCase,
+            false,
+        ),
+        (
+            "StringNotEqualsIgnoreCase",
+            Test::StringEqualsIgnoreCase,
+            true,
+        ),
+        ("StringLike", Test::StringLike, false),
+        ("StringNotLike", Test::StringLike, true),
+        ("NumericEquals", Test::Numeric(Equals), false),
+        ("NumericNotEquals", Test::Numeric(Equals), true),
+        ("NumericLessThan", Test::Numeric(LessThan), false),
+        (
+            "NumericLessThanEquals",
+            Test::Numeric(LessThanEquals),
+            false,
+        ),
+        ("NumericGreaterThan", Test::Numeric(GreaterThan), false),
+        (
+            "NumericGreaterThanEquals",
+            Test::Numeric(GreaterThanEquals),
+            false,
+        ),
+        ("DateEquals", Test::Date(Equals), false),
+        ("DateNotEquals", Test::Date(Equals), true),
+        ("DateLessThan", Test::Date(LessThan), false),
+        ("DateLessThanEquals", Test::Date(LessThanEquals), false),
+        ("DateGreaterThan", Test::Date(GreaterThan), false),
+        (
+            "DateGreaterThanEquals",
+            Test::Date(GreaterThanEquals),
+            false,
+        ),
+        ("Bool", Test::Bool, false),
+        ("BinaryEquals", Test::Binary, false),
+        ("IpAddress", Test::Ip, false),
+        ("NotIpAddress", Test::Ip, true),
+        ("ArnEquals", Test::Arn, false),
+        ("ArnLike", Test::Arn, false),
+        ("ArnNotEquals", Test::Arn, true),
+        ("ArnNotLike", Test::Arn, true),
+        ("Null", Test::Null, false),
+    ]
+};
+
+impl Operator {
+    /// Parses an operator name; `None` if it is not one of IAM-OPS with the documented
+    /// prefixes and suffix (`Null` takes neither `IfExists` nor a set prefix is refused only
+    /// for `IfExists`, as the docs say).
+    pub(crate) fn parse(name: &str) -> Option<Operator> {
+        let (set, rest) = if let Some(rest) = name.strip_prefix("ForAllValues:") {
+            (Some(SetOperator::ForAllValues), rest)
+        } else if let Some(rest) = name.strip_prefix("ForAnyValue:") {
+            (Some(SetOperator::ForAnyValue), rest)
+        } else {
+            (None, name)
+        };
+        let (base, if_exists) = match rest.strip_suffix("IfExists") {
+            Some(base) => (base, true),
+            None => (rest, false),
+        };
+        let (_, test, negated) = OPERATORS.iter().find(|(known, _, _)| *known == base)?;
+        if *test == Test::Null && if_exists {
+            return None;
+        }
+        Some(Operator {
+            set,
+            test: *test,
+            negated: *negated,
+            if_exists,
+        })
+    }
+
+    /// Whether policy values of this operator may contain variables (IAM-VARS: String, ARN
+    /// and Bool operators).
+    pub(crate) fn allows_variables(&self) -> bool {
+        matches!(
+            self.test,
+            Test::StringEquals
+                | Test::StringEqualsIgnoreCase
+                | Test::StringLike
+                | Test::Arn
+                | Test::Bool
+        )
+    }
+
+    /// Whether `*` and `?` in policy values are wildcards.
+    pub(crate) fn allows_wildcards(&self) -> bool {
+        matches!(self.test, Test::StringLike | Test::Arn)
+    }
+}
+
+/// The policy's values for one key, parsed for the operator's family.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Values {
+    /// String, ARN and Bool operators (may hold variables; ARN and `…Like` may hold wildcards).
+    Templates(Vec<Template>),
+    Numbers(Vec<Number>),
+    Dates(Vec<Date>),
+    Binary(Vec<Vec<u8>>),
+    Ranges(Vec<Cidr>),
+    /// `Null`: `true` means "the key is absent".
+    Null(Vec<bool>),
+}
+
+impl Condition {
+    /// Whether the condition holds for `context`.
+    pub(crate) fn holds(&self, context: &Context) -> bool {
+        let request = context.lookup(&self.key);
+        if let Values::Null(expected) = &self.values {
+            let absent = request.is_empty();
+            return expected.contains(&absent);
+        }
+        let operator = self.operator;
+        if request.is_empty() {
+            return match operator.set {
+                Some(SetOperator::ForAllValues) => true,
+                Some(SetOperator::ForAnyValue) => operator.if_exists,
+                None => operator.if_exists || operator.negated,
+            };
+        }
+        // Whether one request value satisfies the operator (negation included).
+        let satisfies = |value: &ContextValue| {
+            self.any_policy_value_matches(value, context) != operator.negated
+        };
+        match operator.set {
+            Some(SetOperator::ForAllValues) => request.iter().all(satisfies),
+            Some(SetOperator::ForAnyValue) => request.iter().any(satisfies),
+            // Without a set operator a multivalued key behaves as "some value matches" and,
+            // negated, "no value matches" (fedgate's reading; docs/decisions.md).
+            None if operator.negated => request.iter().all(satisfies),
+            None => request.iter().any(satisfies),
+        }
+    }
+
+    /// Whether `value` matches at least one policy value (before negation).
+    fn any_policy_value_matches(&self, value: &ContextValue, context: &Context) -> bool {
+        match (&self.values, self.operator.test) {
+            (Values::Templates(templates), test) => templates
+                .iter()
+                .any(|template| template_matches(template, test, value, context)),
+            (Values::Numbers(numbers), Test::Numeric(comparison)) => {
+                value.as_number().is_some_and(|request| {
+                    numbers
+                        .iter()
+                        .any(|policy| comparison.holds(request.cmp(policy)))
+                })
+            }
+            (Values::Dates(dates), Test::Date(comparison)) => {
+                value.as_date().is_some_and(|request| {
+                    dates
+                        .iter()
+                        .any(|policy| comparison.holds(request.cmp(policy)))
+                })
+            }
+            (Values::Binary(expected), Test::Binary) => value
+                .as_bytes()
+                .is_some_and(|bytes| expected.iter().any(|policy| policy.as_slice() == bytes)),
+            (Values::Ranges(ranges), Test::Ip) => value
+                .as_ip()
+                .is_some_and(|address| ranges.iter().any(|range| range.contains(address))),
+            // INVARIANT: parse.rs builds the values for the operator's family, so no other
+            // pair occurs; if one did, matching nothing is the safe answer.
+            _ => false,
+        }
+    }
+}
+
+/// One template policy value against one request value. A template whose variable cannot be
+/// resolved matches nothing (IAM-VARS).
+fn template_matches(
+    template: &Template,
+    test: Test,
+    value: &ContextValue,
+    context: &Context,
+) -> bool {
+    match test {
+        Test::StringEquals => {
+            let text = value.text();
+            match template.as_literal() {
+                Some(literal) => literal == text,
+                None => template
+                    .resolve_to_string(context)
+                    .is_some_and(|policy| policy == text),
+            }
+        }
+        Test::StringEqualsIgnoreCase => template
+            .resolve_to_string(context)
+            .is_some_and(|policy| policy.to_lowercase() == value.text().to_lowercase()),
+        Test::StringLike => template
+            .resolve(context)
+            .is_some_and(|atoms| wildcard::matches(&atoms, &value.text())),
+        Test::Arn => template
+            .resolve(context)
+            .is_some_and(|atoms| arn::matches_segmentwise(&atoms, &value.text())),
+        Test::Bool => {
+            let Some(request) = value.as_bool() else {
+                return false;
+            };
+            template.resolve_to_string(context).is_some_and(|policy| {
+                policy.eq_ignore_ascii_case(if request { "true" } else { "false" })
+            })
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prefixes_and_suffix() {
+        let operator = Operator::parse("ForAnyValue:StringNotEqualsIfExists").unwrap();
+        assert_eq!(operator.set, Some(SetOperator::ForAnyValue));
+        assert_eq!(operator.test, Test::StringEquals);
+        assert!(operator.negated);
+        assert!(operator.if_exists);
+        assert!(Operator::parse("ArnNotLike").unwrap().negated);
+        assert!(!Operator::parse("ArnEquals").unwrap().negated);
+    }
+
+    #[test]
+    fn refuses_unknown_operators() {
+        for name in [
+            "StringEqual",
+            "stringequals",
+            "ForAnyValue::StringEquals",
+            "ForAllValues:ForAnyValue:StringEquals",
+            "NullIfExists",
+            "StringEqualsIfExistsIfExists",
+            "IfExists",
+        ] {
+            assert_eq!(Operator::parse(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn comparisons_read_request_against_policy() {
+        assert!(Comparison::LessThan.holds(Ordering::Less));
+        assert!(!Comparison::LessThan.holds(Ordering::Equal));
+        assert!(Comparison::LessThanEquals.holds(Ordering::Equal));
+        assert!(Comparison::GreaterThanEquals.holds(Ordering::Greater));
+        assert!(!Comparison::GreaterThan.holds(Ordering::Equal));
+    }
+}

@@ -1,0 +1,298 @@
+//! Evaluation: which statements apply to a request, and what they decide (IAM-EVAL,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
+
+use std::fmt;
+
+use crate::arn::Arn;
+use crate::ast::{
+    Effect, Negatable, Policy, PrincipalEntry, PrincipalRule, ResourcePattern, Statement,
+};
+use crate::context::{Principal, Request};
+use crate::glob::Glob;
+use crate::wildcard;
+
+/// The policies that govern one request, by the role they play.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicySet<'p> {
+    /// The identity-based policies (inline and attached) of the principal.
+    pub identity: &'p [Policy],
+    /// The role trust policy, when the request is to assume a role.
+    pub trust: Option<&'p Policy>,
+    /// The permissions boundary, if one is set.
+    pub boundary: Option<&'p Policy>,
+    /// The session policies passed when the session was created (together, one layer).
+    pub session: &'p [Policy],
+}
+
+/// Where a policy sits in a [`PolicySet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    /// A role trust policy.
+    Trust,
+    /// An identity-based policy.
+    Identity,
+    /// A permissions boundary.
+    Boundary,
+    /// A session policy.
+    Session,
+}
+
+impl Layer {
+    /// `trust`, `identity`, `boundary` or `session`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Trust => "trust",
+            Layer::Identity => "identity",
+            Layer::Boundary => "boundary",
+            Layer::Session => "session",
+        }
+    }
+}
+
+/// The answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Every layer that must allow did, and nothing denied.
+    Allow,
+    /// A matching `Deny` statement.
+    ExplicitDeny,
+    /// No matching `Deny`, but a layer that must allow did not.
+    ImplicitDeny,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Allow => "Allow",
+            Verdict::ExplicitDeny => "ExplicitDeny",
+            Verdict::ImplicitDeny => "ImplicitDeny",
+        })
+    }
+}
+
+/// A statement that took part in a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementRef<'p> {
+    /// The layer of the policy.
+    pub layer: Layer,
+    /// The policy's index in its layer (0 for the trust policy and the boundary).
+    pub policy: usize,
+    /// The statement's index in the policy.
+    pub statement: usize,
+    /// The statement's `Sid`, if it has one.
+    pub sid: Option<&'p str>,
+    /// The statement's effect.
+    pub effect: Effect,
+}
+
+/// The decision, with the statements that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision<'p> {
+    verdict: Verdict,
+    deciding: Vec<StatementRef<'p>>,
+    missing_allow: Option<Layer>,
+}
+
+impl<'p> Decision<'p> {
+    /// `Allow`, `ExplicitDeny` or `ImplicitDeny`.
+    pub fn effect(&self) -> Verdict {
+        self.verdict
+    }
+
+    /// For `ExplicitDeny`, every matching `Deny` statement; for `Allow`, every matching
+    /// `Allow` statement of every layer; for `ImplicitDeny`, nothing (see
+    /// [`Decision::missing_allow`]).
+    pub fn deciding(&self) -> &[StatementRef<'p>] {
+        &self.deciding
+    }
+
+    /// For `ImplicitDeny`, the first layer (trust, identity, boundary, session) that had to
+    /// allow and did not.
+    pub fn missing_allow(&self) -> Option<Layer> {
+        self.missing_allow
+    }
+}
+
+/// Decides `request` against `policies`. Total: every input gives a decision.
+///
+/// 1. A matching `Deny` in any layer gives `ExplicitDeny`.
+/// 2. Otherwise each layer that is present must have a matching `Allow`: the trust policy
+///    (if any), the identity policies (required unless a trust policy is evaluated alone, as
+///    for `AssumeRoleWithSAML`, whose caller has no identity policies), the boundary (if
+///    any), and the session policies (if any). The effective permissions are the
+///    intersection.
+/// 3. Otherwise `ImplicitDeny`.
+pub fn evaluate<'p>(policies: &PolicySet<'p>, request: &Request<'_>) -> Decision<'p> {
+    let action = request.action.to_lowercase();
+    let layers = [
+        (
+            Layer::Trust,
+            policies.trust.map(std::slice::from_ref).unwrap_or_default(),
+        ),
+        (Layer::Identity, policies.identity),
+        (
+            Layer::Boundary,
+            policies
+                .boundary
+                .map(std::slice::from_ref)
+                .unwrap_or_default(),
+        ),
+        (Layer::Session, policies.session),
+    ];
+    let mut allows = Vec::new();
+    let mut denies = Vec::new();
+    for (layer, layer_policies) in layers {
+        for (policy_index, policy) in layer_policies.iter().enumerate() {
+            for (statement_index, statement) in policy.statements.iter().enumerate() {
+                if !applies(statement, layer, request, &action) {
+                    continue;
+                }
+                let reference = StatementRef {
+                    layer,
+                    policy: policy_index,
+                    statement: statement_index,
+                    sid: statement.sid.as_deref(),
+                    effect: statement.effect,
+                };
+                match statement.effect {
+                    Effect::Allow => allows.push(reference),
+                    Effect::Deny => denies.push(reference),
+                }
+            }
+        }
+    }
+    if !denies.is_empty() {
+        return Decision {
+            verdict: Verdict::ExplicitDeny,
+            deciding: denies,
+            missing_allow: None,
+        };
+    }
+    let required = [
+        (Layer::Trust, policies.trust.is_some()),
+        (
+            Layer::Identity,
+            policies.trust.is_none() || !policies.identity.is_empty(),
+        ),
+        (Layer::Boundary, policies.boundary.is_some()),
+        (Layer::Session, !policies.session.is_empty()),
+    ];
+    for (layer, is_required) in required {
+        if is_required
+            && !allows
+                .iter()
+                .any(|allow: &StatementRef<'_>| allow.layer == layer)
+        {
+            return Decision {
+                verdict: Verdict::ImplicitDeny,
+                deciding: Vec::new(),
+                missing_allow: Some(layer),
+            };
+        }
+    }
+    Decision {
+        verdict: Verdict::Allow,
+        deciding: allows,
+        missing_allow: None,
+    }
+}
+
+/// Whether `statement` applies to the request: principal (trust policies), action, resource
+/// (other policies) and every condition.
+fn applies(statement: &Statement, layer: Layer, request: &Request<'_>, action: &str) -> bool {
+    let principal_ok = match (&statement.principal, layer) {
+        (Some(rule), _) => request
+            .principal
+            .is_some_and(|p| principal_matches(rule, p)),
+        // INVARIANT: parse.rs requires a Principal in every trust statement.
+        (None, Layer::Trust) => false,
+        (None, _) => true,
+    };
+    let resource_ok = match (&statement.resources, layer) {
+        (_, Layer::Trust) => true,
+        (Some(rule), _) => negatable_any(rule, |pattern| resource_matches(pattern, request)),
+        (None, _) => false,
+    };
+    principal_ok
+        && resource_ok
+        && negatable_any(&statement.actions, |glob: &Glob| glob.matches(action))
+        && statement
+            .conditions
+            .iter()
+            .all(|c| c.holds(request.context))
+}
+
+/// `Listed`: some entry matches; `NotListed`: none does.
+fn negatable_any<T>(rule: &Negatable<Vec<T>>, matches: impl Fn(&T) -> bool) -> bool {
+    match rule {
+        Negatable::Listed(entries) => entries.iter().any(matches),
+        Negatable::NotListed(entries) => !entries.iter().any(matches),
+    }
+}
+
+fn resource_matches(pattern: &ResourcePattern, request: &Request<'_>) -> bool {
+    let Some(arn) = request.resource else {
+        return *pattern == ResourcePattern::Any;
+    };
+    match pattern {
+        ResourcePattern::Any => true,
+        ResourcePattern::Unmatchable => false,
+        ResourcePattern::Arn { prefix, resource } => {
+            let [arn_prefix, partition, service, region, account] = prefix;
+            arn_prefix.matches("arn")
+                && partition.matches(arn.partition())
+                && service.matches(arn.service())
+                && region.matches(arn.region())
+                && account.matches(arn.account())
+                && match resource.as_literal() {
+                    Some(literal) => literal == arn.resource(),
+                    None => resource
+                        .resolve(request.context)
+                        .is_some_and(|atoms| wildcard::matches(&atoms, arn.resource())),
+                }
+        }
+    }
+}
+
+fn principal_matches(rule: &PrincipalRule, principal: &Principal) -> bool {
+    let PrincipalRule::Listed(entries) = rule else {
+        return true;
+    };
+    entries.iter().any(|entry| match (entry, principal) {
+        (PrincipalEntry::AnyAws, Principal::Aws(_)) => true,
+        (PrincipalEntry::Account(account), Principal::Aws(arn)) => arn.account() == account,
+        (PrincipalEntry::AwsArn(expected), Principal::Aws(arn)) => {
+            expected == arn.as_str() || session_of_role(arn, expected)
+        }
+        (PrincipalEntry::Federated(expected), Principal::Federated(provider)) => {
+            expected == provider
+        }
+        (PrincipalEntry::Service(expected), Principal::Service(service)) => expected == service,
+        _ => false,
+    })
+}
+
+/// Whether `session` (`arn:…:sts::ACCOUNT:assumed-role/NAME/SESSION`) is a session of the role
+/// `role` (`arn:…:iam::ACCOUNT:role/PATH/NAME`): a trust or resource policy naming a role
+/// covers its sessions (IAM-PRIN "Role sessions").
+fn session_of_role(session: &Arn, role: &str) -> bool {
+    let Ok(role) = Arn::parse(role) else {
+        return false;
+    };
+    let Some(role_name) = role
+        .resource()
+        .strip_prefix("role/")
+        .and_then(|path| path.rsplit('/').next())
+    else {
+        return false;
+    };
+    let session_role = session
+        .resource()
+        .strip_prefix("assumed-role/")
+        .and_then(|rest| rest.split('/').next());
+    role.service() == "iam"
+        && session.service() == "sts"
+        && role.partition() == session.partition()
+        && role.account() == session.account()
+        && session_role == Some(role_name)
+}

@@ -41,3 +41,22 @@ pub(crate) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
     migrator(MIGRATIONS).run(&pool).await?;
     Ok(SqlStore::new(pool.clone(), pool, BACKEND))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{MIGRATIONS, accepts};
+    use crate::sql::assert_lists_every_migration;
+
+    #[test]
+    fn every_migration_file_is_listed() {
+        assert_lists_every_migration("postgres", MIGRATIONS);
+    }
+
+    #[test]
+    fn postgres_urls_are_recognised() {
+        assert!(accepts("postgres://u@localhost/db"));
+        assert!(accepts("postgresql://u@localhost/db"));
+        assert!(!accepts("sqlite://postgres.db"));
+        assert!(!accepts("./postgres://x"));
+    }
+}

@@ -100,6 +100,25 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
     )
 }
 
+/// Asserts that `listed` names every file of `migrations/{folder}`, as `{version:04}_{description}.sql`,
+/// so that a new migration file cannot be forgotten in the list.
+#[cfg(test)]
+pub(crate) fn assert_lists_every_migration(folder: &str, listed: &[(i64, &str, &str)]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(folder);
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let expected: Vec<String> = listed
+        .iter()
+        .map(|(version, name, _)| format!("{version:04}_{name}.sql"))
+        .collect();
+    assert_eq!(files, expected);
+}
+
 // --- values as stored ------------------------------------------------------------------------
 
 /// The key that names are unique by and looked up with: IAM names ignore ASCII case. Computed

@@ -110,7 +110,34 @@ impl Target {
 
 #[cfg(test)]
 mod tests {
-    use super::Target;
+    use sqlx::Row;
+
+    use super::{MIGRATIONS, Target, connect};
+    use crate::sql::assert_lists_every_migration;
+
+    #[test]
+    fn every_migration_file_is_listed() {
+        assert_lists_every_migration("sqlite", MIGRATIONS);
+    }
+
+    #[tokio::test]
+    async fn a_file_database_is_in_wal_mode_and_its_readers_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = connect(dir.path().join("f.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let mode = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(store.read())
+            .await
+            .unwrap();
+        assert_eq!(mode.try_get::<String, _>(0).unwrap(), "wal");
+        let write = sqlx::query("DELETE FROM tags").execute(store.read()).await;
+        assert!(write.is_err(), "readers are query_only");
+        sqlx::query("DELETE FROM tags")
+            .execute(store.write())
+            .await
+            .unwrap();
+    }
 
     #[test]
     fn plain_paths_become_created_files() {

@@ -46,6 +46,14 @@ pub enum Entity {
     Session,
     /// A one-time token.
     OneTimeToken,
+    /// A contact-center instance.
+    Instance,
+    /// A security profile of an instance.
+    SecurityProfile,
+    /// A routing profile of an instance.
+    RoutingProfile,
+    /// A user of an instance.
+    User,
 }
 
 impl fmt::Display for Entity {
@@ -60,6 +68,10 @@ impl fmt::Display for Entity {
             Self::Attachment => "policy attachment",
             Self::Session => "session",
             Self::OneTimeToken => "one-time token",
+            Self::Instance => "instance",
+            Self::SecurityProfile => "security profile",
+            Self::RoutingProfile => "routing profile",
+            Self::User => "user",
         })
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! What it does: keeps everything that must survive a restart or be shared between nodes (the
 //! account, IAM's SAML providers, roles and policies, the SAML replay cache, revocable sessions,
-//! one-time tokens and the audit trail) and makes the operations that must be atomic atomic in
+//! one-time tokens, the audit trail, and the contact-center instances with their profiles and
+//! users) and makes the operations that must be atomic atomic in
 //! the database itself, so that any number of `fedgate serve` processes sharing one database
 //! behave as one server: an assertion is accepted once, a one-time token redeemed once.
 //!
@@ -31,12 +32,14 @@ use std::sync::Arc;
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
     AccessKey, AccessKeyId, Account, AccountId, AuditEvent, AuditRecord, Bootstrapped, IamPath,
-    ManagedPolicy, Marker, NewManagedPolicy, Outcome, Page, PageRequest, PolicyId, PolicyKey,
+    IdentityManagement, Instance, InstanceAlias, InstanceId, ManagedPolicy, Marker, NewInstance,
+    NewManagedPolicy, Outcome, Page, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
     PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Role, RoleId, RoleName,
-    RolePermissions, RolePolicy, RoleUpdate, SamlProvider, Sealed, Session, SessionId, SessionKind,
-    Tag, TagTarget, TokenId, VersionId,
+    RolePermissions, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId, SamlProvider,
+    Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind, Tag, TagTarget,
+    TokenId, User, UserId, UserUpdate, Username, VersionId,
 };
-pub use store::Store;
+pub use store::{Store, UserImport};
 
 /// Connects to the database at `url`, applies its pending migrations, and returns the store.
 ///

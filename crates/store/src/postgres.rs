@@ -18,11 +18,18 @@ const BACKEND: Backend = Backend {
 };
 
 /// The migrations, in order. A shipped migration is never edited; a change is a new file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "connect",
+        include_str!("../migrations/postgres/0002_connect.sql"),
+    ),
+];
 
 /// Connections per node.
 const CONNECTIONS: u32 = 16;

@@ -4,6 +4,7 @@
 
 mod account;
 mod audit;
+mod connect;
 mod ephemeral;
 mod iam;
 mod tag;
@@ -11,7 +12,7 @@ mod tag;
 use std::fmt;
 
 use async_trait::async_trait;
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::query::Query;
 use sqlx::{Any, AnyPool, SqlSafeStr, Transaction};
@@ -19,11 +20,13 @@ use time::OffsetDateTime;
 
 use crate::error::BackendError;
 use crate::model::{
-    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, ManagedPolicy, Marker,
-    NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName, PolicyVersion, ProviderName,
-    Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate, SamlProvider, Session,
-    SessionId, Tag, TagTarget, TokenId, VersionId,
+    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias, InstanceId,
+    ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName,
+    PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate,
+    RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session, SessionId, Tag,
+    TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
 };
+use crate::store::UserImport;
 use crate::{Store, StoreError};
 
 /// What one backend does differently, fixed when it connects.
@@ -163,6 +166,48 @@ pub(crate) fn page_limit(page: &PageRequest) -> i64 {
 /// key: names are never empty).
 pub(crate) fn page_after(page: &PageRequest) -> &str {
     page.marker.as_ref().map_or("", Marker::as_str)
+}
+
+/// What a listing lists the contents of.
+#[derive(Clone, Copy)]
+pub(crate) enum Owner<'a> {
+    /// A role: its inline or attached policies.
+    Role(&'a RoleName),
+    /// An instance: its profiles or users.
+    Instance(&'a InstanceId),
+}
+
+/// One page of what belongs to `owner`, read by `sql` whose parameters are (the owner's key,
+/// the marker, the limit); `item` maps a row to its sort key and its value. `NotFound` of the
+/// owner when the page is empty because there is no such owner.
+pub(crate) async fn owned_page<T>(
+    db: &SqlStore,
+    owner: Owner<'_>,
+    page: &PageRequest,
+    sql: &'static str,
+    item: impl Fn(&AnyRow) -> Result<(String, T), StoreError>,
+) -> Result<Page<T>, StoreError> {
+    let mut conn = db.read().acquire().await?;
+    let key = match owner {
+        Owner::Role(name) => name_key(name.as_str()),
+        Owner::Instance(id) => id.as_str().to_owned(),
+    };
+    let rows = sqlx::query(sql)
+        .bind(key)
+        .bind(page_after(page))
+        .bind(page_limit(page))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(item)
+        .collect::<Result<Vec<_>, _>>()?;
+    if rows.is_empty() {
+        match owner {
+            Owner::Role(name) => iam::require_role(&mut conn, name).await?,
+            Owner::Instance(id) => connect::require_instance(&mut conn, id).await?,
+        }
+    }
+    Ok(into_page(rows, page))
 }
 
 /// Cuts the rows of a page query (`page_limit` of them at most) to the page asked for, and
@@ -406,5 +451,114 @@ impl Store for SqlStore {
 
     async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
         audit::recent(self, limit).await
+    }
+
+    async fn create_instance(&self, new: &NewInstance) -> Result<Instance, StoreError> {
+        connect::instance::create(self, new).await
+    }
+
+    async fn instance(&self, id: &InstanceId) -> Result<Instance, StoreError> {
+        connect::instance::get(self, id).await
+    }
+
+    async fn instance_by_alias(&self, alias: &InstanceAlias) -> Result<Instance, StoreError> {
+        connect::instance::by_alias(self, alias).await
+    }
+
+    async fn list_instances(&self, page: &PageRequest) -> Result<Page<Instance>, StoreError> {
+        connect::instance::list(self, page).await
+    }
+
+    async fn delete_instance(&self, id: &InstanceId) -> Result<(), StoreError> {
+        connect::instance::delete(self, id).await
+    }
+
+    async fn create_security_profile(
+        &self,
+        instance: &InstanceId,
+        profile: &SecurityProfile,
+    ) -> Result<(), StoreError> {
+        connect::profile::create_security(self, instance, profile).await
+    }
+
+    async fn security_profile(
+        &self,
+        instance: &InstanceId,
+        id: &SecurityProfileId,
+    ) -> Result<SecurityProfile, StoreError> {
+        connect::profile::security(self, instance, id).await
+    }
+
+    async fn list_security_profiles(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<SecurityProfile>, StoreError> {
+        connect::profile::list_security(self, instance, page).await
+    }
+
+    async fn update_security_profile(
+        &self,
+        instance: &InstanceId,
+        profile: &SecurityProfile,
+    ) -> Result<(), StoreError> {
+        connect::profile::update_security(self, instance, profile).await
+    }
+
+    async fn list_routing_profiles(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<RoutingProfile>, StoreError> {
+        connect::profile::list_routing(self, instance, page).await
+    }
+
+    async fn create_user(
+        &self,
+        instance: &InstanceId,
+        user: &User,
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        connect::user::create(self, instance, user, tags).await
+    }
+
+    async fn user(&self, instance: &InstanceId, id: &UserId) -> Result<User, StoreError> {
+        connect::user::get(self, instance, id).await
+    }
+
+    async fn user_by_username(
+        &self,
+        instance: &InstanceId,
+        username: &Username,
+    ) -> Result<User, StoreError> {
+        connect::user::by_username(self, instance, username).await
+    }
+
+    async fn list_users(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        connect::user::list(self, instance, page).await
+    }
+
+    async fn update_user(
+        &self,
+        instance: &InstanceId,
+        id: &UserId,
+        update: &UserUpdate,
+    ) -> Result<(), StoreError> {
+        connect::user::update(self, instance, id, update).await
+    }
+
+    async fn delete_user(&self, instance: &InstanceId, id: &UserId) -> Result<(), StoreError> {
+        connect::user::delete(self, instance, id).await
+    }
+
+    async fn begin_user_import(
+        &self,
+        instance: &InstanceId,
+    ) -> Result<Box<dyn UserImport>, StoreError> {
+        connect::user::begin_import(self, instance).await
     }
 }

@@ -18,11 +18,18 @@ const BACKEND: Backend = Backend {
 };
 
 /// The migrations, in order. A shipped migration is never edited; a change is a new file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "connect",
+        include_str!("../migrations/sqlite/0002_connect.sql"),
+    ),
+];
 
 /// Connections that read at the same time (WAL lets readers run beside the writer).
 const READERS: u32 = 4;

@@ -5,10 +5,11 @@ use time::OffsetDateTime;
 
 use crate::StoreError;
 use crate::model::{
-    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, ManagedPolicy, NewManagedPolicy, Page,
-    PageRequest, PolicyKey, PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName,
-    RolePermissions, RolePolicy, RoleUpdate, SamlProvider, Session, SessionId, Tag, TagTarget,
-    TokenId, VersionId,
+    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias, InstanceId,
+    ManagedPolicy, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName,
+    PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate,
+    RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session, SessionId, Tag,
+    TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
 };
 
 /// Everything fedgate keeps across restarts and shares between nodes.
@@ -236,4 +237,120 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The latest `limit` events, newest first.
     async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
+
+    // --- contact-center instances ------------------------------------------------------------
+
+    /// Creates an instance with its security profiles, routing profiles and tags, all in one
+    /// transaction, and returns it. With a `client_token` used before, nothing is created and
+    /// the instance that token created is returned. `Conflict(AlreadyExists(Instance))` if the
+    /// alias is taken (aliases compare ASCII-case-insensitively, as host names do).
+    async fn create_instance(&self, new: &NewInstance) -> Result<Instance, StoreError>;
+
+    /// The instance with this id.
+    async fn instance(&self, id: &InstanceId) -> Result<Instance, StoreError>;
+
+    /// The instance with this alias (any case).
+    async fn instance_by_alias(&self, alias: &InstanceAlias) -> Result<Instance, StoreError>;
+
+    /// Instances, by alias.
+    async fn list_instances(&self, page: &PageRequest) -> Result<Page<Instance>, StoreError>;
+
+    /// Deletes an instance with everything in it: users, profiles, and their tags.
+    async fn delete_instance(&self, id: &InstanceId) -> Result<(), StoreError>;
+
+    /// Creates a security profile. `Conflict(AlreadyExists(SecurityProfile))` if the instance
+    /// has one of this name; `NotFound(Instance)`.
+    async fn create_security_profile(
+        &self,
+        instance: &InstanceId,
+        profile: &SecurityProfile,
+    ) -> Result<(), StoreError>;
+
+    /// A security profile of the instance: `NotFound(Instance)` or `NotFound(SecurityProfile)`.
+    async fn security_profile(
+        &self,
+        instance: &InstanceId,
+        id: &SecurityProfileId,
+    ) -> Result<SecurityProfile, StoreError>;
+
+    /// The instance's security profiles, by name.
+    async fn list_security_profiles(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<SecurityProfile>, StoreError>;
+
+    /// Replaces the description and permissions of the security profile with `profile.id`
+    /// (its name is kept).
+    async fn update_security_profile(
+        &self,
+        instance: &InstanceId,
+        profile: &SecurityProfile,
+    ) -> Result<(), StoreError>;
+
+    /// The instance's routing profiles, by name.
+    async fn list_routing_profiles(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<RoutingProfile>, StoreError>;
+
+    /// Creates a user with its tags. `Conflict(AlreadyExists(User))` if the username is taken
+    /// in the instance; `NotFound(Instance)`, `NotFound(RoutingProfile)` or
+    /// `NotFound(SecurityProfile)` if one it names is not in this instance.
+    async fn create_user(
+        &self,
+        instance: &InstanceId,
+        user: &User,
+        tags: &[Tag],
+    ) -> Result<(), StoreError>;
+
+    /// A user by id: `NotFound(Instance)` or `NotFound(User)`.
+    async fn user(&self, instance: &InstanceId, id: &UserId) -> Result<User, StoreError>;
+
+    /// The user with exactly this username (case-sensitive): the user a federation token is
+    /// for. `NotFound(Instance)` or `NotFound(User)`.
+    async fn user_by_username(
+        &self,
+        instance: &InstanceId,
+        username: &Username,
+    ) -> Result<User, StoreError>;
+
+    /// The instance's users, by username.
+    async fn list_users(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<User>, StoreError>;
+
+    /// Applies the changes of the `UpdateUser…` actions, in one transaction, with the same
+    /// errors as [`create_user`](Self::create_user).
+    async fn update_user(
+        &self,
+        instance: &InstanceId,
+        id: &UserId,
+        update: &UserUpdate,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes a user and its tags.
+    async fn delete_user(&self, instance: &InstanceId, id: &UserId) -> Result<(), StoreError>;
+
+    /// Starts a bulk import into the instance: users added to it are all created when it is
+    /// committed, or none (dropping it, or a failure of any, creates none). It holds a write
+    /// transaction: on SQLite, other writes wait until it ends.
+    async fn begin_user_import(
+        &self,
+        instance: &InstanceId,
+    ) -> Result<Box<dyn UserImport>, StoreError>;
+}
+
+/// A bulk user import in progress: one transaction.
+#[async_trait]
+pub trait UserImport: Send + std::fmt::Debug {
+    /// Adds a user, with the errors of [`Store::create_user`]. After an error, the import can
+    /// only be dropped.
+    async fn add(&mut self, user: &User) -> Result<(), StoreError>;
+
+    /// Creates every user added, and returns how many.
+    async fn commit(self: Box<Self>) -> Result<u64, StoreError>;
 }

@@ -17,9 +17,12 @@ use std::sync::Arc;
 
 use fedgate_store::{
     AccessKey, AccessKeyId, Account, AccountId, AuditEvent, Conflict, Entity, IamPath,
-    NewManagedPolicy, Outcome, PageRequest, PolicyId, PolicyKey, PolicyName, ProviderId,
-    ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate, SamlProvider, Sealed, Session,
-    SessionId, SessionKind, Store, StoreError, Tag, TagTarget, TokenId, VersionId, connect,
+    IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance, NewManagedPolicy,
+    Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey, PolicyName, ProviderId,
+    ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId,
+    SamlProvider, Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind,
+    Store, StoreError, Tag, TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+    connect,
 };
 use sqlx::postgres::PgPoolOptions;
 use time::macros::datetime;
@@ -41,6 +44,7 @@ async fn story(store: &dyn Store) {
     purge(store).await;
     audit(store).await;
     deletes(store).await;
+    contact_center(store).await;
 }
 
 fn candidate_account(id: &str, secret: &[u8]) -> Account {
@@ -867,6 +871,444 @@ async fn deletes(store: &dyn Store) {
         Err(StoreError::NotFound(Entity::SamlProvider))
     ));
     assert_eq!(store.list_saml_providers().await.unwrap().len(), 1);
+}
+
+// --- the contact-center instance ------------------------------------------------------------
+
+fn instance_named(id: &str, alias: &str) -> NewInstance {
+    let profile = |name: &str, permissions: &[&str]| SecurityProfile {
+        id: SecurityProfileId::new(format!("{id}-sp-{name}")),
+        name: name.to_owned(),
+        description: Some(format!("{name} profile")),
+        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+    };
+    NewInstance {
+        instance: Instance {
+            id: InstanceId::new(id),
+            alias: InstanceAlias::new(alias),
+            identity_management: IdentityManagement::Saml,
+            inbound_calls: true,
+            outbound_calls: false,
+            created_at: NOW,
+        },
+        client_token: None,
+        security_profiles: vec![
+            profile("Admin", &["BasicAgentAccess", "Users.Create", "Users.View"]),
+            profile("Agent", &["BasicAgentAccess", "OutboundCallAccess"]),
+        ],
+        routing_profiles: vec![RoutingProfile {
+            id: RoutingProfileId::new(format!("{id}-rp-basic")),
+            name: "Basic Routing Profile".to_owned(),
+            description: "Basic Routing Profile".to_owned(),
+        }],
+        tags: vec![Tag::new("env", "test")],
+    }
+}
+
+fn user_named(instance: &str, id: &str, username: &str) -> User {
+    User {
+        id: UserId::new(id),
+        username: Username::new(username),
+        first_name: "Alice".to_owned(),
+        last_name: "Liddell".to_owned(),
+        phone: PhoneConfig {
+            phone_type: PhoneType::SoftPhone,
+            auto_accept: true,
+            after_contact_work_seconds: 30,
+            desk_phone_number: None,
+        },
+        security_profiles: vec![SecurityProfileId::new(format!("{instance}-sp-Agent"))],
+        routing_profile: RoutingProfileId::new(format!("{instance}-rp-basic")),
+        updated_at: NOW,
+    }
+}
+
+async fn usernames(store: &dyn Store, instance: &InstanceId) -> Vec<String> {
+    let users = store
+        .list_users(instance, &PageRequest::first(100))
+        .await
+        .unwrap();
+    users
+        .items
+        .into_iter()
+        .map(|user| user.username.as_str().to_owned())
+        .collect()
+}
+
+async fn contact_center(store: &dyn Store) {
+    let acme = InstanceId::new("i-acme");
+    let mut new = instance_named("i-acme", "Acme");
+    new.client_token = Some("token-1".to_owned());
+    assert_eq!(store.create_instance(&new).await.unwrap(), new.instance);
+    let retry = NewInstance {
+        instance: instance_named("i-other", "Other").instance,
+        ..new.clone()
+    };
+    assert_eq!(
+        store.create_instance(&retry).await.unwrap(),
+        new.instance,
+        "a client token used before returns the instance it created"
+    );
+    let twin = instance_named("i-twin", "ACME");
+    assert!(matches!(
+        store.create_instance(&twin).await,
+        Err(StoreError::Conflict(Conflict::AlreadyExists(
+            Entity::Instance
+        )))
+    ));
+    assert_eq!(
+        store
+            .instance_by_alias(&InstanceAlias::new("acme"))
+            .await
+            .unwrap(),
+        new.instance
+    );
+    assert!(matches!(
+        store.instance(&InstanceId::new("i-none")).await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+    let beta = InstanceId::new("i-beta");
+    store
+        .create_instance(&instance_named("i-beta", "beta"))
+        .await
+        .unwrap();
+    let first = store.list_instances(&PageRequest::first(1)).await.unwrap();
+    assert_eq!(first.items[0].id, acme);
+    let rest = store
+        .list_instances(&PageRequest::after(first.next.unwrap(), 5))
+        .await
+        .unwrap();
+    let ids: Vec<_> = rest
+        .items
+        .iter()
+        .map(|instance| instance.id.as_str())
+        .collect();
+    assert_eq!(ids, ["i-beta"]);
+    assert_eq!(rest.next, None);
+    assert_eq!(
+        store.tags(TagTarget::Instance(&acme)).await.unwrap(),
+        vec![Tag::new("env", "test")]
+    );
+
+    // Security and routing profiles.
+    let profiles = store
+        .list_security_profiles(&acme, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(profiles.items, new.security_profiles);
+    let agent_profile = new.security_profiles[1].clone();
+    assert_eq!(
+        store
+            .security_profile(&acme, &agent_profile.id)
+            .await
+            .unwrap(),
+        agent_profile
+    );
+    let analyst = SecurityProfile {
+        id: SecurityProfileId::new("i-acme-sp-QualityAnalyst"),
+        name: "QualityAnalyst".to_owned(),
+        description: None,
+        permissions: vec!["AccessMetrics".to_owned()],
+    };
+    store
+        .create_security_profile(&acme, &analyst)
+        .await
+        .unwrap();
+    let same_name = SecurityProfile {
+        id: SecurityProfileId::new("another"),
+        ..analyst.clone()
+    };
+    assert!(matches!(
+        store.create_security_profile(&acme, &same_name).await,
+        Err(StoreError::Conflict(Conflict::AlreadyExists(
+            Entity::SecurityProfile
+        )))
+    ));
+    assert!(matches!(
+        store
+            .create_security_profile(&InstanceId::new("i-none"), &same_name)
+            .await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+    let changed = SecurityProfile {
+        description: Some("changed".to_owned()),
+        permissions: vec!["AccessMetrics".to_owned(), "Users.View".to_owned()],
+        ..analyst.clone()
+    };
+    store
+        .update_security_profile(&acme, &changed)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.security_profile(&acme, &analyst.id).await.unwrap(),
+        changed
+    );
+    assert!(matches!(
+        store.security_profile(&beta, &analyst.id).await,
+        Err(StoreError::NotFound(Entity::SecurityProfile)),
+    ));
+    assert!(matches!(
+        store.update_security_profile(&beta, &changed).await,
+        Err(StoreError::NotFound(Entity::SecurityProfile)),
+    ));
+    let routing = store
+        .list_routing_profiles(&acme, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(routing.items, new.routing_profiles);
+
+    // Users.
+    let alice = user_named("i-acme", "u-alice", "alice");
+    store
+        .create_user(&acme, &alice, &[Tag::new("team", "blue")])
+        .await
+        .unwrap();
+    assert_eq!(store.user(&acme, &alice.id).await.unwrap(), alice);
+    assert_eq!(
+        store
+            .user_by_username(&acme, &Username::new("alice"))
+            .await
+            .unwrap(),
+        alice
+    );
+    assert!(
+        matches!(
+            store.user_by_username(&acme, &Username::new("Alice")).await,
+            Err(StoreError::NotFound(Entity::User))
+        ),
+        "usernames are case-sensitive"
+    );
+    let again = User {
+        id: UserId::new("u-alice-2"),
+        ..alice.clone()
+    };
+    assert!(matches!(
+        store.create_user(&acme, &again, &[]).await,
+        Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
+    ));
+    let capital = user_named("i-acme", "u-capital", "Alice");
+    store.create_user(&acme, &capital, &[]).await.unwrap();
+
+    // SECURITY: a profile of another instance is refused, and nothing of the user is kept.
+    let mut foreign = user_named("i-acme", "u-mallory", "mallory");
+    foreign.routing_profile = RoutingProfileId::new("i-beta-rp-basic");
+    assert!(matches!(
+        store.create_user(&acme, &foreign, &[]).await,
+        Err(StoreError::NotFound(Entity::RoutingProfile))
+    ));
+    let mut foreign = user_named("i-acme", "u-mallory", "mallory");
+    foreign
+        .security_profiles
+        .push(SecurityProfileId::new("i-beta-sp-Admin"));
+    assert!(matches!(
+        store.create_user(&acme, &foreign, &[]).await,
+        Err(StoreError::NotFound(Entity::SecurityProfile))
+    ));
+    assert!(matches!(
+        store.user(&acme, &foreign.id).await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+    assert!(matches!(
+        store
+            .create_user(&InstanceId::new("i-none"), &alice, &[])
+            .await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+    assert!(matches!(
+        store.user(&beta, &alice.id).await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+
+    let update = UserUpdate {
+        names: Some(("Alicia".to_owned(), "L".to_owned())),
+        phone: None,
+        security_profiles: None,
+        routing_profile: None,
+        updated_at: NOW + Duration::hours(1),
+    };
+    store.update_user(&acme, &alice.id, &update).await.unwrap();
+    let updated = store.user(&acme, &alice.id).await.unwrap();
+    assert_eq!(
+        (updated.first_name.as_str(), updated.last_name.as_str()),
+        ("Alicia", "L")
+    );
+    assert_eq!(
+        (updated.phone.clone(), updated.updated_at),
+        (alice.phone.clone(), update.updated_at)
+    );
+    let desk = PhoneConfig {
+        phone_type: PhoneType::DeskPhone,
+        auto_accept: false,
+        after_contact_work_seconds: 0,
+        desk_phone_number: Some("+15555550100".to_owned()),
+    };
+    let admin_and_agent = vec![
+        SecurityProfileId::new("i-acme-sp-Admin"),
+        SecurityProfileId::new("i-acme-sp-Agent"),
+    ];
+    let update = UserUpdate {
+        names: None,
+        phone: Some(desk.clone()),
+        security_profiles: Some(admin_and_agent.clone()),
+        ..update
+    };
+    store.update_user(&acme, &alice.id, &update).await.unwrap();
+    let updated = store.user(&acme, &alice.id).await.unwrap();
+    assert_eq!(
+        (updated.first_name.as_str(), &updated.phone),
+        ("Alicia", &desk)
+    );
+    assert_eq!(updated.security_profiles, admin_and_agent);
+    let elsewhere = UserUpdate {
+        routing_profile: Some(RoutingProfileId::new("i-beta-rp-basic")),
+        security_profiles: None,
+        ..update.clone()
+    };
+    assert!(matches!(
+        store.update_user(&acme, &alice.id, &elsewhere).await,
+        Err(StoreError::NotFound(Entity::RoutingProfile))
+    ));
+    let elsewhere = UserUpdate {
+        security_profiles: Some(vec![SecurityProfileId::new("i-beta-sp-Admin")]),
+        ..update.clone()
+    };
+    assert!(matches!(
+        store.update_user(&acme, &alice.id, &elsewhere).await,
+        Err(StoreError::NotFound(Entity::SecurityProfile))
+    ));
+    assert_eq!(
+        store
+            .user(&acme, &alice.id)
+            .await
+            .unwrap()
+            .security_profiles,
+        admin_and_agent,
+        "a refused update changes nothing"
+    );
+    assert!(matches!(
+        store
+            .update_user(&acme, &UserId::new("u-none"), &update)
+            .await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+
+    // Bulk import: all or nothing.
+    let mut import = store.begin_user_import(&acme).await.unwrap();
+    for (id, name) in [("u-carol", "carol"), ("u-bob", "bob"), ("u-dave", "dave")] {
+        import.add(&user_named("i-acme", id, name)).await.unwrap();
+    }
+    assert_eq!(import.commit().await.unwrap(), 3);
+    assert_eq!(
+        usernames(store, &acme).await,
+        ["Alice", "alice", "bob", "carol", "dave"]
+    );
+
+    let mut import = store.begin_user_import(&acme).await.unwrap();
+    import
+        .add(&user_named("i-acme", "u-erin", "erin"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        import.add(&user_named("i-acme", "u-bob-2", "bob")).await,
+        Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
+    ));
+    drop(import);
+    let mut import = store.begin_user_import(&acme).await.unwrap();
+    import
+        .add(&user_named("i-acme", "u-frank", "frank"))
+        .await
+        .unwrap();
+    drop(import);
+    assert_eq!(
+        usernames(store, &acme).await,
+        ["Alice", "alice", "bob", "carol", "dave"],
+        "an import not committed creates no one"
+    );
+    assert!(matches!(
+        store.begin_user_import(&InstanceId::new("i-none")).await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+
+    let page = store
+        .list_users(&acme, &PageRequest::first(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items[1], updated,
+        "listed users carry their security profiles"
+    );
+    let page = store
+        .list_users(&acme, &PageRequest::after(page.next.unwrap(), 2))
+        .await
+        .unwrap();
+    let names: Vec<_> = page.items.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["bob", "carol"]);
+    assert_eq!(page.items[0].security_profiles, alice.security_profiles);
+    assert!(
+        store
+            .list_users(&beta, &PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .list_users(&InstanceId::new("i-none"), &PageRequest::first(10))
+            .await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+
+    let alice_tags = TagTarget::User(&acme, &alice.id);
+    assert_eq!(
+        store.tags(alice_tags).await.unwrap(),
+        vec![Tag::new("team", "blue")]
+    );
+    store.delete_user(&acme, &alice.id).await.unwrap();
+    assert!(matches!(
+        store.user(&acme, &alice.id).await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+    assert!(matches!(
+        store.tags(alice_tags).await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+    assert!(matches!(
+        store.delete_user(&acme, &alice.id).await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+
+    // Deleting an instance deletes everything in it.
+    store.delete_instance(&acme).await.unwrap();
+    assert!(matches!(
+        store.instance(&acme).await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+    assert!(matches!(
+        store.user(&acme, &capital.id).await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+    assert!(matches!(
+        store.delete_instance(&acme).await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+    // Its alias and ids are free again.
+    store
+        .create_instance(&instance_named("i-acme", "acme"))
+        .await
+        .unwrap();
+    store.create_user(&acme, &capital, &[]).await.unwrap();
+    assert_eq!(
+        store.tags(TagTarget::Instance(&acme)).await.unwrap(),
+        vec![Tag::new("env", "test")]
+    );
+    assert_eq!(
+        store
+            .tags(TagTarget::User(&acme, &capital.id))
+            .await
+            .unwrap(),
+        vec![]
+    );
 }
 
 // --- nodes racing on one database ----------------------------------------------------------

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::string_id;
+use super::{InstanceId, UserId, string_id};
 
 string_id! {
     /// The name of a SAML provider, the last part of its ARN.
@@ -73,6 +73,10 @@ pub enum TagTarget<'a> {
     Role(&'a RoleName),
     /// A managed policy, by path and name.
     ManagedPolicy(&'a PolicyKey),
+    /// A contact-center instance.
+    Instance(&'a InstanceId),
+    /// A user of an instance.
+    User(&'a InstanceId, &'a UserId),
 }
 
 /// An IAM SAML provider: the IdP metadata that sign-ins are verified against.

@@ -143,6 +143,19 @@ async fn resource_id(
             .bind(key.path.as_str()),
             Entity::ManagedPolicy,
         ),
+        TagTarget::Instance(id) => (
+            sqlx::query("SELECT instance_id AS id FROM connect_instances WHERE instance_id = $1")
+                .bind(id.as_str()),
+            Entity::Instance,
+        ),
+        TagTarget::User(instance, id) => (
+            sqlx::query(
+                "SELECT user_id AS id FROM connect_users WHERE instance_id = $1 AND user_id = $2",
+            )
+            .bind(instance.as_str())
+            .bind(id.as_str()),
+            Entity::User,
+        ),
     };
     let row = query
         .fetch_optional(conn)

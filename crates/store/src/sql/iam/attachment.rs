@@ -2,9 +2,9 @@
 
 use sqlx::Row;
 
-use super::{require_policy, require_role, role_page};
+use super::{require_policy, require_role};
 use crate::model::{IamPath, Page, PageRequest, PolicyKey, PolicyName, RoleName};
-use crate::sql::{SqlStore, name_key};
+use crate::sql::{Owner, SqlStore, name_key, owned_page};
 use crate::{Entity, StoreError};
 
 pub(crate) async fn attach(
@@ -50,7 +50,7 @@ pub(crate) async fn list(
                JOIN managed_policies p ON p.policy_id = a.policy_id
                WHERE r.name_key = $1 AND p.name_key > $2
                ORDER BY p.name_key LIMIT $3";
-    role_page(db, role, page, sql, |row| {
+    owned_page(db, Owner::Role(role), page, sql, |row| {
         let key = PolicyKey {
             path: IamPath::new(row.try_get::<String, _>("path")?),
             name: PolicyName::new(row.try_get::<String, _>("name")?),

@@ -2,9 +2,9 @@
 
 use sqlx::Row;
 
-use super::{require_role, role_page};
+use super::require_role;
 use crate::model::{Page, PageRequest, PolicyName, RoleName, RolePolicy};
-use crate::sql::{SqlStore, name_key};
+use crate::sql::{Owner, SqlStore, name_key, owned_page};
 use crate::{Entity, StoreError};
 
 pub(crate) async fn put(
@@ -63,7 +63,7 @@ pub(crate) async fn list(
                FROM roles r JOIN role_policies rp ON rp.role_id = r.role_id
                WHERE r.name_key = $1 AND rp.policy_name > $2
                ORDER BY rp.policy_name LIMIT $3";
-    role_page(db, role, page, sql, |row| {
+    owned_page(db, Owner::Role(role), page, sql, |row| {
         let name: String = row.try_get("policy_name")?;
         Ok((name.clone(), PolicyName::new(name)))
     })

@@ -7,6 +7,8 @@
 #  c. `fedgate xml c14n` against xmllint --exc-c14n and lxml over random documents (whole, with and
 #     without comments, subtrees, PrefixLists), and the committed c14n cases.
 #  d. random content inside assertions signed by xmlsec1, as xmlsec1 wrote it and as generated.
+#  d2. the same with xml-crypto as the signer (its own c14n: where xmlsec1 refuses its digest,
+#     fedgate must refuse too), and fixed documents signed by xml-crypto (RSA-SHA256/512, PSS, SHA1).
 #  e. documents signed now by signxml (RSA-PSS, RSA-SHA256/512, ECDSA), untouched and tampered.
 #  f. the command-line contract: exit 2 for usage, I/O and parse errors; `-` for standard input.
 # Sourced by scripts/interop with FEDGATE, FG_PY, STAGE_TMP set; cwd is the repository root.
@@ -49,11 +51,11 @@ signature_template() {
     "$DS" "$2" "$1" "$3"
 }
 
-# response_template SHAPE(assertion|response|both) SIGNATURE-METHOD DIGEST-METHOD
+# response_template SHAPE(assertion|response|both|none) SIGNATURE-METHOD DIGEST-METHOD
 response_template() {
   local shape=$1 a_sig="" r_sig=""
-  [[ $shape != response ]] && a_sig="$(signature_template "#$A_ID" "$2" "$3")"
-  [[ $shape != assertion ]] && r_sig="$(signature_template "#$R_ID" "$2" "$3")"
+  [[ $shape == assertion || $shape == both ]] && a_sig="$(signature_template "#$A_ID" "$2" "$3")"
+  [[ $shape == response || $shape == both ]] && r_sig="$(signature_template "#$R_ID" "$2" "$3")"
   cat <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <samlp:Response xmlns:samlp="$SAMLP" xmlns:saml="$SAML" ID="$R_ID" Version="2.0" IssueInstant="$(date -u +%Y-%m-%dT%H:%M:%SZ)" Destination="https://signin.aws.amazon.com/saml">
@@ -197,9 +199,35 @@ run_counted "c14n differential" "$FG_PY" scripts/interop_c14n_diff.py --fedgate 
 
 echo "-- d. random content inside xmlsec1-signed assertions"
 signed_docs="${FEDGATE_INTEROP_SIGNED_DOCS:-200}"
-run_counted "signed random" "$FG_PY" scripts/interop_signed_random.py --fedgate "$FEDGATE" \
+run_counted "signed random xmlsec1" "$FG_PY" scripts/interop_signed_random.py --fedgate "$FEDGATE" \
   --key "$keys/rsa2048.key" --cert "$keys/rsa2048.crt" --seed "$seed" --count "$signed_docs" \
   --fail-dir "$STAGE_TMP/signed-random-failures"
+
+echo "-- d2. documents signed now by xml-crypto (node-saml's signer, its own c14n)"
+before_pass=$pass before_fail=$fail
+xc="$STAGE_TMP/xml-crypto"
+mkdir -p "$xc"
+response_template none x x >"$xc/unsigned.xml"
+for spec in \
+  "rsa-sha256 http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 http://www.w3.org/2001/04/xmlenc#sha256" \
+  "rsa-sha512 http://www.w3.org/2001/04/xmldsig-more#rsa-sha512 http://www.w3.org/2001/04/xmlenc#sha512" \
+  "rsa-pss-sha256 http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1 http://www.w3.org/2001/04/xmlenc#sha256" \
+  "rsa-sha1 http://www.w3.org/2000/09/xmldsig#rsa-sha1 http://www.w3.org/2000/09/xmldsig#sha1"; do
+  read -r alg sm dm <<<"$spec"
+  sha1=()
+  [[ $alg == rsa-sha1 ]] && sha1=(--allow-sha1)
+  if node scripts/interop_xmlcrypto.js "$keys/rsa2048.key" "$keys/rsa2048.crt" "$sm" "$dm" "$xc/unsigned.xml" "$xc/$alg.xml"; then
+    expect_verify "xml-crypto $alg" "$xc/$alg.xml" "$keys/rsa2048.crt" "accept:$A_ID" "${sha1[@]}"
+    sed 's/>alice@example.test</>mallory@example.test</' "$xc/$alg.xml" >"$xc/$alg.text.xml"
+    expect_verify "xml-crypto $alg tampered NameID" "$xc/$alg.text.xml" "$keys/rsa2048.crt" reject:DigestMismatch "${sha1[@]}"
+  else
+    bad "xml-crypto could not sign with $alg"
+  fi
+done
+echo "   xml-crypto fixed documents: $((pass - before_pass)) passed, $((fail - before_fail)) failed"
+run_counted "signed random xml-crypto" "$FG_PY" scripts/interop_signed_random.py --fedgate "$FEDGATE" \
+  --key "$keys/rsa2048.key" --cert "$keys/rsa2048.crt" --seed "$seed" --count "$signed_docs" \
+  --fail-dir "$STAGE_TMP/signed-random-xml-crypto-failures" --signer xml-crypto
 
 echo "-- e. documents signed now by signxml (RSA-PSS, RSA, ECDSA)"
 run_counted signxml "$FG_PY" scripts/interop_signxml.py --fedgate "$FEDGATE" --keys "$keys"

@@ -4,12 +4,14 @@
 #
 #   fg_need_apt          xmlsec1, xmllint and openssl from Debian (apt-get, needs root)
 #   fg_need_venv         a Python venv with pinned lxml and signxml; sets FG_PY to its python
+#   fg_need_xmlcrypto    node's xml-crypto (pinned) inside the venv folder; sets NODE_PATH
 #
 # The venv lives in $FEDGATE_VENV, by default scripts/.venv (gitignored).
 
 FG_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FG_LXML_VERSION="6.1.3"
 FG_SIGNXML_VERSION="5.2.0"
+FG_XMLCRYPTO_VERSION="6.3.2"
 
 fg_need_apt() {
   local missing=()
@@ -40,4 +42,22 @@ sys.exit(lxml.__version__ != '$FG_LXML_VERSION' or version('signxml') != '$FG_SI
   fi
   FG_PY="$venv/bin/python"
   export FG_PY
+}
+
+fg_need_xmlcrypto() {
+  local venv="${FEDGATE_VENV:-$FG_SCRIPTS/.venv}"
+  local dir="$venv/node"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "installing nodejs and npm with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if [[ "$(cd "$dir" 2>/dev/null && node -p "require('xml-crypto/package.json').version" 2>/dev/null)" != "$FG_XMLCRYPTO_VERSION" ]]; then
+    echo "installing xml-crypto@$FG_XMLCRYPTO_VERSION into $dir" >&2
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --silent "xml-crypto@$FG_XMLCRYPTO_VERSION" >/dev/null
+  fi
+  NODE_PATH="$dir/node_modules"
+  export NODE_PATH
 }

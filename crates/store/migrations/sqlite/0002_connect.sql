@@ -1,0 +1,68 @@
+-- fedgate store, SQLite: contact-center instances, their security and routing profiles, users.
+-- Everything in an instance refers to it with ON DELETE CASCADE (deleting an instance deletes
+-- its contents); a user's profiles are referenced together with the instance id, so that the
+-- database itself refuses a profile of another instance.
+
+CREATE TABLE connect_instances (
+    instance_id         TEXT    PRIMARY KEY,
+    alias               TEXT    NOT NULL,
+    alias_key           TEXT    NOT NULL UNIQUE,
+    identity_management TEXT    NOT NULL CHECK (identity_management IN ('SAML', 'CONNECT_MANAGED')),
+    inbound_calls       INTEGER NOT NULL CHECK (inbound_calls IN (0, 1)),
+    outbound_calls      INTEGER NOT NULL CHECK (outbound_calls IN (0, 1)),
+    client_token        TEXT    UNIQUE,
+    created_at          INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE security_profiles (
+    instance_id TEXT NOT NULL REFERENCES connect_instances (instance_id) ON DELETE CASCADE,
+    profile_id  TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    description TEXT,
+    PRIMARY KEY (instance_id, profile_id),
+    UNIQUE (instance_id, name)
+) STRICT;
+
+CREATE TABLE security_profile_permissions (
+    profile_id TEXT NOT NULL REFERENCES security_profiles (profile_id) ON DELETE CASCADE,
+    permission TEXT NOT NULL,
+    PRIMARY KEY (profile_id, permission)
+) STRICT;
+
+CREATE TABLE routing_profiles (
+    instance_id TEXT NOT NULL REFERENCES connect_instances (instance_id) ON DELETE CASCADE,
+    profile_id  TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    PRIMARY KEY (instance_id, profile_id),
+    UNIQUE (instance_id, name)
+) STRICT;
+
+CREATE TABLE connect_users (
+    instance_id        TEXT    NOT NULL REFERENCES connect_instances (instance_id) ON DELETE CASCADE,
+    user_id            TEXT    NOT NULL UNIQUE,
+    username           TEXT    NOT NULL,
+    first_name         TEXT    NOT NULL,
+    last_name          TEXT    NOT NULL,
+    phone_type         TEXT    NOT NULL CHECK (phone_type IN ('SOFT_PHONE', 'DESK_PHONE')),
+    auto_accept        INTEGER NOT NULL CHECK (auto_accept IN (0, 1)),
+    after_contact_work INTEGER NOT NULL,
+    desk_phone_number  TEXT,
+    routing_profile_id TEXT    NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    PRIMARY KEY (instance_id, user_id),
+    UNIQUE (instance_id, username),
+    FOREIGN KEY (instance_id, routing_profile_id) REFERENCES routing_profiles (instance_id, profile_id)
+) STRICT;
+CREATE INDEX connect_users_by_routing_profile ON connect_users (instance_id, routing_profile_id);
+
+CREATE TABLE connect_user_security_profiles (
+    instance_id TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    profile_id  TEXT NOT NULL,
+    PRIMARY KEY (user_id, profile_id),
+    FOREIGN KEY (instance_id, user_id) REFERENCES connect_users (instance_id, user_id) ON DELETE CASCADE,
+    FOREIGN KEY (instance_id, profile_id) REFERENCES security_profiles (instance_id, profile_id)
+) STRICT;
+CREATE INDEX connect_user_security_profiles_by_profile
+    ON connect_user_security_profiles (instance_id, profile_id);

@@ -1,0 +1,55 @@
+//! Persistence for fedgate: one [`Store`] trait, with SQLite and PostgreSQL behind it.
+//!
+//! What it does: keeps everything that must survive a restart or be shared between nodes (the
+//! account, IAM's SAML providers, roles and policies, the SAML replay cache, revocable sessions,
+//! one-time tokens, the audit trail, and the contact-center instances with their profiles and
+//! users) and makes the operations that must be atomic atomic in
+//! the database itself, so that any number of `fedgate serve` processes sharing one database
+//! behave as one server: an assertion is accepted once, a one-time token redeemed once.
+//!
+//! What it does not: validate AWS's rules (name patterns, lengths, quotas: the server does, with
+//! AWS's messages), read the clock (every instant is an argument), seal or open secrets (it keeps
+//! the server's sealed bytes as they are), or know anything of HTTP.
+//!
+//! Trust boundary: the database is trusted; what callers pass has been validated by the server.
+//! Every statement is parameterised; no input becomes SQL text.
+//!
+//! Backends: [`connect`] picks one by the URL: `postgres://…` (or `postgresql://…`) for the
+//! multi-node backend, `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a plain file path for
+//! the embedded default (WAL, created if missing). Both run the same SQL (in `sql/`); what
+//! differs between them (connection setup, transactions, migrations) lives in `sqlite.rs` and
+//! `postgres.rs`, with one migrations folder each. `connect` applies pending migrations.
+
+mod error;
+mod model;
+mod postgres;
+mod sql;
+mod sqlite;
+mod store;
+
+use std::sync::Arc;
+
+pub use error::{BackendError, Conflict, Entity, StoreError};
+pub use model::{
+    AccessKey, AccessKeyId, Account, AccountId, AuditEvent, AuditRecord, Bootstrapped, IamPath,
+    IdentityManagement, Instance, InstanceAlias, InstanceId, ManagedPolicy, Marker, NewInstance,
+    NewManagedPolicy, Outcome, Page, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
+    PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Role, RoleId, RoleName,
+    RolePermissions, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId, SamlProvider,
+    Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind, Tag, TagTarget,
+    TokenId, User, UserId, UserUpdate, Username, VersionId,
+};
+pub use store::{Store, UserImport};
+
+/// Connects to the database at `url`, applies its pending migrations, and returns the store.
+///
+/// Errors: `InvalidUrl` for a URL of no known backend, `Unavailable` if the database cannot be
+/// reached or migrated (including a database migrated by a newer fedgate).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let store = if postgres::accepts(url) {
+        postgres::connect(url).await?
+    } else {
+        sqlite::connect(url).await?
+    };
+    Ok(Arc::new(store))
+}

@@ -1,0 +1,196 @@
+//! The contact-center instance: instances, security and routing profiles, users.
+
+use time::OffsetDateTime;
+
+use super::{Tag, string_id};
+
+string_id! {
+    /// An instance's id (a UUID), chosen by the server.
+    InstanceId
+}
+
+string_id! {
+    /// An instance's alias: the first label of its access URL, unique ASCII-case-insensitively.
+    InstanceAlias
+}
+
+string_id! {
+    /// A security profile's id (a UUID), chosen by the server.
+    SecurityProfileId
+}
+
+string_id! {
+    /// A routing profile's id (a UUID), chosen by the server.
+    RoutingProfileId
+}
+
+string_id! {
+    /// A user's id (a UUID), chosen by the server.
+    UserId
+}
+
+string_id! {
+    /// A user's login: unique in the instance, compared exactly (Connect's usernames are
+    /// case-sensitive, even with SAML).
+    Username
+}
+
+/// How an instance's users sign in (`IdentityManagementType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdentityManagement {
+    /// `SAML`: through the account's IdP and GetFederationToken.
+    Saml,
+    /// `CONNECT_MANAGED`: with a password kept by the instance.
+    ConnectManaged,
+}
+
+impl IdentityManagement {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Saml => "SAML",
+            Self::ConnectManaged => "CONNECT_MANAGED",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "SAML" => Some(Self::Saml),
+            "CONNECT_MANAGED" => Some(Self::ConnectManaged),
+            _ => None,
+        }
+    }
+}
+
+/// A contact-center instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Its id.
+    pub id: InstanceId,
+    /// Its alias.
+    pub alias: InstanceAlias,
+    /// How its users sign in.
+    pub identity_management: IdentityManagement,
+    /// `InboundCallsEnabled`.
+    pub inbound_calls: bool,
+    /// `OutboundCallsEnabled`.
+    pub outbound_calls: bool,
+    /// `CreatedTime`.
+    pub created_at: OffsetDateTime,
+}
+
+/// An instance to create, with what it starts with, all in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInstance {
+    /// The instance.
+    pub instance: Instance,
+    /// `ClientToken`: a second create with the same token returns the first instance.
+    pub client_token: Option<String>,
+    /// Its security profiles (the four defaults).
+    pub security_profiles: Vec<SecurityProfile>,
+    /// Its routing profiles (the "Basic Routing Profile").
+    pub routing_profiles: Vec<RoutingProfile>,
+    /// Its tags.
+    pub tags: Vec<Tag>,
+}
+
+/// A security profile: a named set of permissions, such as `BasicAgentAccess`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityProfile {
+    /// Its id.
+    pub id: SecurityProfileId,
+    /// Its name, unique in the instance (compared exactly).
+    pub name: String,
+    /// Its description, if any.
+    pub description: Option<String>,
+    /// Its permissions, by name, sorted and without repeats.
+    pub permissions: Vec<String>,
+}
+
+/// A routing profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingProfile {
+    /// Its id.
+    pub id: RoutingProfileId,
+    /// Its name, unique in the instance (compared exactly).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+}
+
+/// `PhoneType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneType {
+    /// `SOFT_PHONE`.
+    SoftPhone,
+    /// `DESK_PHONE`.
+    DeskPhone,
+}
+
+impl PhoneType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::SoftPhone => "SOFT_PHONE",
+            Self::DeskPhone => "DESK_PHONE",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "SOFT_PHONE" => Some(Self::SoftPhone),
+            "DESK_PHONE" => Some(Self::DeskPhone),
+            _ => None,
+        }
+    }
+}
+
+/// A user's `PhoneConfig`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneConfig {
+    /// `PhoneType`.
+    pub phone_type: PhoneType,
+    /// `AutoAccept`.
+    pub auto_accept: bool,
+    /// `AfterContactWorkTimeLimit`, in seconds.
+    pub after_contact_work_seconds: u32,
+    /// `DeskPhoneNumber`, for desk phones.
+    pub desk_phone_number: Option<String>,
+}
+
+/// A user of an instance: an agent, a manager, an administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// Its login, equal to the role session name of the person it federates.
+    pub username: Username,
+    /// `IdentityInfo.FirstName`.
+    pub first_name: String,
+    /// `IdentityInfo.LastName`.
+    pub last_name: String,
+    /// `PhoneConfig`.
+    pub phone: PhoneConfig,
+    /// `SecurityProfileIds` (1–10), sorted and without repeats.
+    pub security_profiles: Vec<SecurityProfileId>,
+    /// `RoutingProfileId`.
+    pub routing_profile: RoutingProfileId,
+    /// `LastModifiedTime`.
+    pub updated_at: OffsetDateTime,
+}
+
+/// The changes of `UpdateUserIdentityInfo`, `UpdateUserPhoneConfig`,
+/// `UpdateUserSecurityProfiles` and `UpdateUserRoutingProfile`: a field left `None` is kept, so
+/// that concurrent updates of different fields do not undo each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// New first and last names.
+    pub names: Option<(String, String)>,
+    /// A new phone configuration.
+    pub phone: Option<PhoneConfig>,
+    /// New security profiles (1–10).
+    pub security_profiles: Option<Vec<SecurityProfileId>>,
+    /// A new routing profile.
+    pub routing_profile: Option<RoutingProfileId>,
+    /// The new `LastModifiedTime`.
+    pub updated_at: OffsetDateTime,
+}

@@ -1,0 +1,564 @@
+//! The one implementation of [`Store`]: the same SQL on every backend, through sqlx's `Any`
+//! driver. `$N` parameters, `ON CONFLICT`, `RETURNING` and row values mean the same in SQLite and
+//! PostgreSQL; what does differ is given by the backend module as a [`Backend`].
+
+mod account;
+mod audit;
+mod connect;
+mod ephemeral;
+mod iam;
+mod tag;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, SqlSafeStr, Transaction};
+use time::OffsetDateTime;
+
+use crate::error::BackendError;
+use crate::model::{
+    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias, InstanceId,
+    ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName,
+    PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate,
+    RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session, SessionId, Tag,
+    TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+};
+use crate::store::UserImport;
+use crate::{Store, StoreError};
+
+/// What one backend does differently, fixed when it connects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Backend {
+    /// Its name, for `Debug`.
+    pub(crate) name: &'static str,
+    /// The statement that opens a read-write transaction.
+    pub(crate) begin_write: &'static str,
+}
+
+/// A store over connection pools: reads go to `read`, writes to `write` (the same pool, or for
+/// SQLite a single writer connection so that writers queue in-process instead of sleeping on
+/// the file lock).
+pub(crate) struct SqlStore {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A write transaction.
+pub(crate) type Tx = Transaction<'static, Any>;
+
+/// A statement with its parameters bound.
+pub(crate) type Bound<'q> = Query<'q, Any, AnyArguments>;
+
+impl SqlStore {
+    pub(crate) fn new(read: AnyPool, write: AnyPool, backend: Backend) -> Self {
+        Self {
+            read,
+            write,
+            backend,
+        }
+    }
+
+    /// Opens a write transaction, as the backend opens them.
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.write.begin_with(self.backend.begin_write).await?)
+    }
+
+    pub(crate) fn read(&self) -> &AnyPool {
+        &self.read
+    }
+
+    pub(crate) fn write(&self) -> &AnyPool {
+        &self.write
+    }
+}
+
+/// A migrator over a backend's migration files: `(version, description, sql)`, embedded at
+/// compile time. A shipped migration is never edited: sqlx refuses to start on a changed one.
+pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        files
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Asserts that `listed` names every file of `migrations/{folder}`, as `{version:04}_{description}.sql`,
+/// so that a new migration file cannot be forgotten in the list.
+#[cfg(test)]
+pub(crate) fn assert_lists_every_migration(folder: &str, listed: &[(i64, &str, &str)]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(folder);
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let expected: Vec<String> = listed
+        .iter()
+        .map(|(version, name, _)| format!("{version:04}_{name}.sql"))
+        .collect();
+    assert_eq!(files, expected);
+}
+
+// --- values as stored ------------------------------------------------------------------------
+
+/// The key that names are unique by and looked up with: IAM names ignore ASCII case. Computed
+/// here, not by the database, so that both backends agree byte for byte.
+pub(crate) fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// An instant as stored: whole seconds since the epoch, rounded down (an expiry so stored comes
+/// no later than the one given).
+pub(crate) fn seconds(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp()
+}
+
+/// An instant as stored, rounded up: for rows that must be kept at least until `at`.
+pub(crate) fn seconds_ceil(at: OffsetDateTime) -> i64 {
+    let floor = at.unix_timestamp();
+    if at.nanosecond() == 0 {
+        floor
+    } else {
+        floor.saturating_add(1)
+    }
+}
+
+/// A stored instant read back.
+pub(crate) fn instant(seconds: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .map_err(|_| StoreError::Unavailable(BackendError::corrupt("timestamp out of range")))
+}
+
+/// A stored count or duration read back as `u32`.
+pub(crate) fn small(value: i64, what: &'static str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Unavailable(BackendError::corrupt(what)))
+}
+
+/// The `LIMIT` of a page query: one more than asked, to learn whether more follow.
+pub(crate) fn page_limit(page: &PageRequest) -> i64 {
+    i64::from(page.max_items.max(1)) + 1
+}
+
+/// Where a page query starts: after the marker's key, or after the empty string (before every
+/// key: names are never empty).
+pub(crate) fn page_after(page: &PageRequest) -> &str {
+    page.marker.as_ref().map_or("", Marker::as_str)
+}
+
+/// What a listing lists the contents of.
+#[derive(Clone, Copy)]
+pub(crate) enum Owner<'a> {
+    /// A role: its inline or attached policies.
+    Role(&'a RoleName),
+    /// An instance: its profiles or users.
+    Instance(&'a InstanceId),
+}
+
+/// One page of what belongs to `owner`, read by `sql` whose parameters are (the owner's key,
+/// the marker, the limit); `item` maps a row to its sort key and its value. `NotFound` of the
+/// owner when the page is empty because there is no such owner.
+pub(crate) async fn owned_page<T>(
+    db: &SqlStore,
+    owner: Owner<'_>,
+    page: &PageRequest,
+    sql: &'static str,
+    item: impl Fn(&AnyRow) -> Result<(String, T), StoreError>,
+) -> Result<Page<T>, StoreError> {
+    let mut conn = db.read().acquire().await?;
+    let key = match owner {
+        Owner::Role(name) => name_key(name.as_str()),
+        Owner::Instance(id) => id.as_str().to_owned(),
+    };
+    let rows = sqlx::query(sql)
+        .bind(key)
+        .bind(page_after(page))
+        .bind(page_limit(page))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(item)
+        .collect::<Result<Vec<_>, _>>()?;
+    if rows.is_empty() {
+        match owner {
+            Owner::Role(name) => iam::require_role(&mut conn, name).await?,
+            Owner::Instance(id) => connect::require_instance(&mut conn, id).await?,
+        }
+    }
+    Ok(into_page(rows, page))
+}
+
+/// Cuts the rows of a page query (`page_limit` of them at most) to the page asked for, and
+/// sets the marker to the key of its last item when more follow.
+pub(crate) fn into_page<T>(mut rows: Vec<(String, T)>, page: &PageRequest) -> Page<T> {
+    let max = usize::try_from(page.max_items.max(1)).unwrap_or(usize::MAX);
+    let truncated = rows.len() > max;
+    rows.truncate(max);
+    let next = if truncated {
+        rows.last().map(|(key, _)| Marker::new(key.clone()))
+    } else {
+        None
+    };
+    Page {
+        items: rows.into_iter().map(|(_, item)| item).collect(),
+        next,
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn bootstrap_account(&self, candidate: &Account) -> Result<Bootstrapped, StoreError> {
+        account::bootstrap(self, candidate).await
+    }
+
+    async fn account(&self) -> Result<Account, StoreError> {
+        account::get(self).await
+    }
+
+    async fn create_saml_provider(
+        &self,
+        provider: &SamlProvider,
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        iam::saml_provider::create(self, provider, tags).await
+    }
+
+    async fn saml_provider(&self, name: &ProviderName) -> Result<SamlProvider, StoreError> {
+        iam::saml_provider::get(self, name).await
+    }
+
+    async fn list_saml_providers(&self) -> Result<Vec<SamlProvider>, StoreError> {
+        iam::saml_provider::list(self).await
+    }
+
+    async fn update_saml_provider_metadata(
+        &self,
+        name: &ProviderName,
+        metadata: &str,
+        valid_until: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        iam::saml_provider::update_metadata(self, name, metadata, valid_until).await
+    }
+
+    async fn delete_saml_provider(&self, name: &ProviderName) -> Result<(), StoreError> {
+        iam::saml_provider::delete(self, name).await
+    }
+
+    async fn create_role(&self, role: &Role, tags: &[Tag]) -> Result<(), StoreError> {
+        iam::role::create(self, role, tags).await
+    }
+
+    async fn role(&self, name: &RoleName) -> Result<Role, StoreError> {
+        iam::role::get(self, name).await
+    }
+
+    async fn list_roles(
+        &self,
+        path_prefix: &IamPath,
+        page: &PageRequest,
+    ) -> Result<Page<Role>, StoreError> {
+        iam::role::list(self, path_prefix, page).await
+    }
+
+    async fn update_role(&self, name: &RoleName, update: &RoleUpdate) -> Result<(), StoreError> {
+        iam::role::update(self, name, update).await
+    }
+
+    async fn update_role_trust_policy(
+        &self,
+        name: &RoleName,
+        trust_policy: &str,
+    ) -> Result<(), StoreError> {
+        iam::role::update_trust_policy(self, name, trust_policy).await
+    }
+
+    async fn delete_role(&self, name: &RoleName) -> Result<(), StoreError> {
+        iam::role::delete(self, name).await
+    }
+
+    async fn role_permissions(&self, name: &RoleName) -> Result<RolePermissions, StoreError> {
+        iam::role::permissions(self, name).await
+    }
+
+    async fn put_role_policy(
+        &self,
+        role: &RoleName,
+        policy: &PolicyName,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        iam::role_policy::put(self, role, policy, document).await
+    }
+
+    async fn role_policy(
+        &self,
+        role: &RoleName,
+        policy: &PolicyName,
+    ) -> Result<RolePolicy, StoreError> {
+        iam::role_policy::get(self, role, policy).await
+    }
+
+    async fn list_role_policies(
+        &self,
+        role: &RoleName,
+        page: &PageRequest,
+    ) -> Result<Page<PolicyName>, StoreError> {
+        iam::role_policy::list(self, role, page).await
+    }
+
+    async fn delete_role_policy(
+        &self,
+        role: &RoleName,
+        policy: &PolicyName,
+    ) -> Result<(), StoreError> {
+        iam::role_policy::delete(self, role, policy).await
+    }
+
+    async fn create_managed_policy(
+        &self,
+        policy: &NewManagedPolicy,
+        tags: &[Tag],
+    ) -> Result<ManagedPolicy, StoreError> {
+        iam::managed_policy::create(self, policy, tags).await
+    }
+
+    async fn managed_policy(&self, key: &PolicyKey) -> Result<ManagedPolicy, StoreError> {
+        iam::managed_policy::get(self, key).await
+    }
+
+    async fn list_managed_policies(
+        &self,
+        path_prefix: &IamPath,
+        only_attached: bool,
+        page: &PageRequest,
+    ) -> Result<Page<ManagedPolicy>, StoreError> {
+        iam::managed_policy::list(self, path_prefix, only_attached, page).await
+    }
+
+    async fn delete_managed_policy(&self, key: &PolicyKey) -> Result<(), StoreError> {
+        iam::managed_policy::delete(self, key).await
+    }
+
+    async fn policy_version(
+        &self,
+        key: &PolicyKey,
+        version: &VersionId,
+    ) -> Result<PolicyVersion, StoreError> {
+        iam::managed_policy::version(self, key, version).await
+    }
+
+    async fn attach_role_policy(&self, role: &RoleName, key: &PolicyKey) -> Result<(), StoreError> {
+        iam::attachment::attach(self, role, key).await
+    }
+
+    async fn detach_role_policy(&self, role: &RoleName, key: &PolicyKey) -> Result<(), StoreError> {
+        iam::attachment::detach(self, role, key).await
+    }
+
+    async fn list_attached_role_policies(
+        &self,
+        role: &RoleName,
+        page: &PageRequest,
+    ) -> Result<Page<PolicyKey>, StoreError> {
+        iam::attachment::list(self, role, page).await
+    }
+
+    async fn tag_resource(&self, target: TagTarget<'_>, tags: &[Tag]) -> Result<(), StoreError> {
+        tag::tag(self, target, tags).await
+    }
+
+    async fn untag_resource(
+        &self,
+        target: TagTarget<'_>,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        tag::untag(self, target, keys).await
+    }
+
+    async fn tags(&self, target: TagTarget<'_>) -> Result<Vec<Tag>, StoreError> {
+        tag::list(self, target).await
+    }
+
+    async fn insert_assertion_once(
+        &self,
+        issuer: &str,
+        assertion_id: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        ephemeral::insert_assertion_once(self, issuer, assertion_id, expires_at).await
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        ephemeral::create_session(self, session).await
+    }
+
+    async fn active_session(
+        &self,
+        id: &SessionId,
+        now: OffsetDateTime,
+    ) -> Result<Session, StoreError> {
+        ephemeral::active_session(self, id, now).await
+    }
+
+    async fn revoke_session(&self, id: &SessionId) -> Result<bool, StoreError> {
+        ephemeral::revoke_session(self, id).await
+    }
+
+    async fn store_one_time_token(
+        &self,
+        id: &TokenId,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        ephemeral::store_one_time_token(self, id, expires_at).await
+    }
+
+    async fn redeem_one_time_token(
+        &self,
+        id: &TokenId,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        ephemeral::redeem_one_time_token(self, id, now).await
+    }
+
+    async fn purge_expired(&self, now: OffsetDateTime, batch: u32) -> Result<Purged, StoreError> {
+        ephemeral::purge_expired(self, now, batch).await
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        audit::append(self, events).await
+    }
+
+    async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        audit::recent(self, limit).await
+    }
+
+    async fn create_instance(&self, new: &NewInstance) -> Result<Instance, StoreError> {
+        connect::instance::create(self, new).await
+    }
+
+    async fn instance(&self, id: &InstanceId) -> Result<Instance, StoreError> {
+        connect::instance::get(self, id).await
+    }
+
+    async fn instance_by_alias(&self, alias: &InstanceAlias) -> Result<Instance, StoreError> {
+        connect::instance::by_alias(self, alias).await
+    }
+
+    async fn list_instances(&self, page: &PageRequest) -> Result<Page<Instance>, StoreError> {
+        connect::instance::list(self, page).await
+    }
+
+    async fn delete_instance(&self, id: &InstanceId) -> Result<(), StoreError> {
+        connect::instance::delete(self, id).await
+    }
+
+    async fn create_security_profile(
+        &self,
+        instance: &InstanceId,
+        profile: &SecurityProfile,
+    ) -> Result<(), StoreError> {
+        connect::profile::create_security(self, instance, profile).await
+    }
+
+    async fn security_profile(
+        &self,
+        instance: &InstanceId,
+        id: &SecurityProfileId,
+    ) -> Result<SecurityProfile, StoreError> {
+        connect::profile::security(self, instance, id).await
+    }
+
+    async fn list_security_profiles(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<SecurityProfile>, StoreError> {
+        connect::profile::list_security(self, instance, page).await
+    }
+
+    async fn update_security_profile(
+        &self,
+        instance: &InstanceId,
+        profile: &SecurityProfile,
+    ) -> Result<(), StoreError> {
+        connect::profile::update_security(self, instance, profile).await
+    }
+
+    async fn list_routing_profiles(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<RoutingProfile>, StoreError> {
+        connect::profile::list_routing(self, instance, page).await
+    }
+
+    async fn create_user(
+        &self,
+        instance: &InstanceId,
+        user: &User,
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        connect::user::create(self, instance, user, tags).await
+    }
+
+    async fn user(&self, instance: &InstanceId, id: &UserId) -> Result<User, StoreError> {
+        connect::user::get(self, instance, id).await
+    }
+
+    async fn user_by_username(
+        &self,
+        instance: &InstanceId,
+        username: &Username,
+    ) -> Result<User, StoreError> {
+        connect::user::by_username(self, instance, username).await
+    }
+
+    async fn list_users(
+        &self,
+        instance: &InstanceId,
+        page: &PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        connect::user::list(self, instance, page).await
+    }
+
+    async fn update_user(
+        &self,
+        instance: &InstanceId,
+        id: &UserId,
+        update: &UserUpdate,
+    ) -> Result<(), StoreError> {
+        connect::user::update(self, instance, id, update).await
+    }
+
+    async fn delete_user(&self, instance: &InstanceId, id: &UserId) -> Result<(), StoreError> {
+        connect::user::delete(self, instance, id).await
+    }
+
+    async fn begin_user_import(
+        &self,
+        instance: &InstanceId,
+    ) -> Result<Box<dyn UserImport>, StoreError> {
+        connect::user::begin_import(self, instance).await
+    }
+}

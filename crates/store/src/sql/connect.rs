@@ -1,0 +1,25 @@
+//! Contact-center instances, their profiles and users. Everything in an instance is addressed
+//! together with the instance's id, and the schema's composite keys make the database refuse a
+//! reference from one instance into another.
+
+pub(super) mod instance;
+pub(super) mod profile;
+pub(super) mod user;
+
+use sqlx::AnyConnection;
+
+use crate::model::InstanceId;
+use crate::{Entity, StoreError};
+
+/// `NotFound(Instance)` unless the instance exists.
+pub(super) async fn require_instance(
+    conn: &mut AnyConnection,
+    id: &InstanceId,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT 1 AS found FROM connect_instances WHERE instance_id = $1")
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?
+        .map(|_| ())
+        .ok_or(StoreError::NotFound(Entity::Instance))
+}

@@ -1,0 +1,346 @@
+//! Users of an instance, and their bulk import.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::require_instance;
+use crate::error::{BackendError, write_error};
+use crate::model::{
+    InstanceId, Page, PageRequest, PhoneConfig, PhoneType, RoutingProfileId, SecurityProfileId,
+    Tag, User, UserId, UserUpdate, Username,
+};
+use crate::sql::{Owner, SqlStore, Tx, instant, owned_page, seconds, small, tag};
+use crate::store::UserImport;
+use crate::{Entity, StoreError};
+
+/// The columns that [`user`] reads, from `connect_users`, then the rest of the statement.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT user_id, username, first_name, last_name, phone_type, auto_accept,
+                    after_contact_work, desk_phone_number, routing_profile_id, updated_at
+             FROM connect_users ",
+            $rest
+        )
+    };
+}
+
+pub(crate) async fn create(
+    db: &SqlStore,
+    instance: &InstanceId,
+    user: &User,
+    tags: &[Tag],
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    insert(&mut tx, instance, user).await?;
+    tag::insert_tags(&mut tx, user.id.as_str(), tags).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn get(
+    db: &SqlStore,
+    instance: &InstanceId,
+    id: &UserId,
+) -> Result<User, StoreError> {
+    let sql = select_users!("WHERE instance_id = $1 AND user_id = $2");
+    one(db, instance, sql, id.as_str()).await
+}
+
+pub(crate) async fn by_username(
+    db: &SqlStore,
+    instance: &InstanceId,
+    username: &Username,
+) -> Result<User, StoreError> {
+    // SECURITY: exact comparison (a byte-order collation on PostgreSQL, BINARY on SQLite):
+    // "Alice" is not the user "alice" (aws-behaviour.md §4.4).
+    let sql = select_users!("WHERE instance_id = $1 AND username = $2");
+    one(db, instance, sql, username.as_str()).await
+}
+
+pub(crate) async fn list(
+    db: &SqlStore,
+    instance: &InstanceId,
+    page: &PageRequest,
+) -> Result<Page<User>, StoreError> {
+    let sql = select_users!("WHERE instance_id = $1 AND username > $2 ORDER BY username LIMIT $3");
+    let mut users = owned_page(db, Owner::Instance(instance), page, sql, |row| {
+        Ok((row.try_get("username")?, user(row)?))
+    })
+    .await?;
+    let (Some(first), Some(last)) = (users.items.first(), users.items.last()) else {
+        return Ok(users);
+    };
+    // The security profiles of the page's users, in one statement.
+    let rows = sqlx::query(
+        "SELECT sp.user_id, sp.profile_id
+         FROM connect_user_security_profiles sp
+         JOIN connect_users u ON u.instance_id = sp.instance_id AND u.user_id = sp.user_id
+         WHERE sp.instance_id = $1 AND u.username >= $2 AND u.username <= $3
+         ORDER BY sp.profile_id",
+    )
+    .bind(instance.as_str())
+    .bind(first.username.as_str())
+    .bind(last.username.as_str())
+    .fetch_all(db.read())
+    .await?;
+    let mut profiles: BTreeMap<String, Vec<SecurityProfileId>> = BTreeMap::new();
+    for row in &rows {
+        let profile = SecurityProfileId::new(row.try_get::<String, _>("profile_id")?);
+        profiles
+            .entry(row.try_get("user_id")?)
+            .or_default()
+            .push(profile);
+    }
+    for user in &mut users.items {
+        user.security_profiles = profiles.remove(user.id.as_str()).unwrap_or_default();
+    }
+    Ok(users)
+}
+
+pub(crate) async fn update(
+    db: &SqlStore,
+    instance: &InstanceId,
+    id: &UserId,
+    update: &UserUpdate,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let (first_name, last_name) = update.names.clone().unzip();
+    let phone = update.phone.as_ref();
+    // The composite foreign key refuses a routing profile of another instance, or none.
+    let updated = sqlx::query(
+        "UPDATE connect_users SET
+             first_name = COALESCE($3, first_name),
+             last_name = COALESCE($4, last_name),
+             phone_type = COALESCE($5, phone_type),
+             auto_accept = COALESCE($6, auto_accept),
+             after_contact_work = COALESCE($7, after_contact_work),
+             desk_phone_number = CASE WHEN $5 IS NULL THEN desk_phone_number ELSE $8 END,
+             routing_profile_id = COALESCE($9, routing_profile_id),
+             updated_at = $10
+         WHERE instance_id = $1 AND user_id = $2",
+    )
+    .bind(instance.as_str())
+    .bind(id.as_str())
+    .bind(first_name)
+    .bind(last_name)
+    .bind(phone.map(|p| p.phone_type.as_str()))
+    .bind(phone.map(|p| i64::from(p.auto_accept)))
+    .bind(phone.map(|p| i64::from(p.after_contact_work_seconds)))
+    .bind(phone.and_then(|p| p.desk_phone_number.as_deref()))
+    .bind(
+        update
+            .routing_profile
+            .as_ref()
+            .map(RoutingProfileId::as_str),
+    )
+    .bind(seconds(update.updated_at))
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match write_error(Entity::User)(e) {
+        StoreError::Conflict(_) => StoreError::NotFound(Entity::RoutingProfile),
+        other => other,
+    })?
+    .rows_affected();
+    if updated == 0 {
+        require_instance(&mut tx, instance).await?;
+        return Err(StoreError::NotFound(Entity::User));
+    }
+    if let Some(profiles) = &update.security_profiles {
+        sqlx::query(
+            "DELETE FROM connect_user_security_profiles WHERE instance_id = $1 AND user_id = $2",
+        )
+        .bind(instance.as_str())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        insert_security_profiles(&mut tx, instance, id, profiles).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn delete(
+    db: &SqlStore,
+    instance: &InstanceId,
+    id: &UserId,
+) -> Result<(), StoreError> {
+    let delete = sqlx::query(
+        "DELETE FROM connect_users WHERE instance_id = $1 AND user_id = $2 RETURNING user_id AS id",
+    )
+    .bind(instance.as_str())
+    .bind(id.as_str());
+    tag::delete_tagged(db, Entity::User, delete).await
+}
+
+pub(crate) async fn begin_import(
+    db: &SqlStore,
+    instance: &InstanceId,
+) -> Result<Box<dyn UserImport>, StoreError> {
+    let mut tx = db.begin().await?;
+    require_instance(&mut tx, instance).await?;
+    Ok(Box::new(Import {
+        tx,
+        instance: instance.clone(),
+        added: 0,
+    }))
+}
+
+/// A bulk import: one write transaction, rolled back by sqlx if dropped uncommitted.
+struct Import {
+    tx: Tx,
+    instance: InstanceId,
+    added: u64,
+}
+
+impl fmt::Debug for Import {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Import")
+            .field("instance", &self.instance)
+            .field("added", &self.added)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl UserImport for Import {
+    async fn add(&mut self, user: &User) -> Result<(), StoreError> {
+        insert(&mut self.tx, &self.instance, user).await?;
+        self.added += 1;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<u64, StoreError> {
+        self.tx.commit().await?;
+        Ok(self.added)
+    }
+}
+
+/// Inserts a user of `instance` (within the caller's transaction), with the errors of
+/// `Store::create_user`.
+async fn insert(
+    conn: &mut AnyConnection,
+    instance: &InstanceId,
+    user: &User,
+) -> Result<(), StoreError> {
+    // Selecting from the instance's routing profiles inserts nothing unless the profile is the
+    // instance's: no row means a missing instance or routing profile.
+    let inserted = sqlx::query(
+        "INSERT INTO connect_users (instance_id, user_id, username, first_name, last_name,
+                                    phone_type, auto_accept, after_contact_work,
+                                    desk_phone_number, routing_profile_id, updated_at)
+         SELECT instance_id, $2, $3, $4, $5, $6, $7, $8, $9, profile_id, $11
+         FROM routing_profiles WHERE instance_id = $1 AND profile_id = $10",
+    )
+    .bind(instance.as_str())
+    .bind(user.id.as_str())
+    .bind(user.username.as_str())
+    .bind(user.first_name.as_str())
+    .bind(user.last_name.as_str())
+    .bind(user.phone.phone_type.as_str())
+    .bind(i64::from(user.phone.auto_accept))
+    .bind(i64::from(user.phone.after_contact_work_seconds))
+    .bind(user.phone.desk_phone_number.as_deref())
+    .bind(user.routing_profile.as_str())
+    .bind(seconds(user.updated_at))
+    .execute(&mut *conn)
+    .await
+    .map_err(write_error(Entity::User))?
+    .rows_affected();
+    if inserted == 0 {
+        require_instance(conn, instance).await?;
+        return Err(StoreError::NotFound(Entity::RoutingProfile));
+    }
+    insert_security_profiles(conn, instance, &user.id, &user.security_profiles).await
+}
+
+async fn insert_security_profiles(
+    conn: &mut AnyConnection,
+    instance: &InstanceId,
+    user: &UserId,
+    profiles: &[SecurityProfileId],
+) -> Result<(), StoreError> {
+    let mut profiles: Vec<&SecurityProfileId> = profiles.iter().collect();
+    profiles.sort();
+    profiles.dedup();
+    for profile in profiles {
+        let inserted = sqlx::query(
+            "INSERT INTO connect_user_security_profiles (instance_id, user_id, profile_id)
+             SELECT instance_id, $2, profile_id FROM security_profiles
+             WHERE instance_id = $1 AND profile_id = $3",
+        )
+        .bind(instance.as_str())
+        .bind(user.as_str())
+        .bind(profile.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(StoreError::NotFound(Entity::SecurityProfile));
+        }
+    }
+    Ok(())
+}
+
+/// The user that `sql` selects with (instance, `key`), with its security profiles.
+async fn one(
+    db: &SqlStore,
+    instance: &InstanceId,
+    sql: &'static str,
+    key: &str,
+) -> Result<User, StoreError> {
+    let mut conn = db.read().acquire().await?;
+    let row = sqlx::query(sql)
+        .bind(instance.as_str())
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        require_instance(&mut conn, instance).await?;
+        return Err(StoreError::NotFound(Entity::User));
+    };
+    let mut user = user(&row)?;
+    user.security_profiles = sqlx::query(
+        "SELECT profile_id FROM connect_user_security_profiles
+         WHERE instance_id = $1 AND user_id = $2 ORDER BY profile_id",
+    )
+    .bind(instance.as_str())
+    .bind(user.id.as_str())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(SecurityProfileId::new(
+            row.try_get::<String, _>("profile_id")?,
+        ))
+    })
+    .collect::<Result<_, StoreError>>()?;
+    Ok(user)
+}
+
+fn user(row: &AnyRow) -> Result<User, StoreError> {
+    let phone_type: String = row.try_get("phone_type")?;
+    Ok(User {
+        id: UserId::new(row.try_get::<String, _>("user_id")?),
+        username: Username::new(row.try_get::<String, _>("username")?),
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        phone: PhoneConfig {
+            phone_type: PhoneType::parse(&phone_type)
+                .ok_or(StoreError::Unavailable(BackendError::corrupt("phone type")))?,
+            auto_accept: row.try_get::<i64, _>("auto_accept")? != 0,
+            after_contact_work_seconds: small(
+                row.try_get("after_contact_work")?,
+                "after contact work time limit",
+            )?,
+            desk_phone_number: row.try_get("desk_phone_number")?,
+        },
+        security_profiles: Vec::new(),
+        routing_profile: RoutingProfileId::new(row.try_get::<String, _>("routing_profile_id")?),
+        updated_at: instant(row.try_get("updated_at")?)?,
+    })
+}

@@ -1,0 +1,150 @@
+//! Rows that expire: the SAML replay cache, revocable sessions, one-time tokens. Every check
+//! that must hold across nodes is one statement that the database makes atomic: an insert that
+//! a unique key refuses, a delete that only one caller can win.
+
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::{SqlStore, instant, seconds, seconds_ceil};
+use crate::error::{BackendError, write_error};
+use crate::model::{Purged, Session, SessionId, SessionKind, TokenId};
+use crate::{Entity, StoreError};
+
+pub(super) async fn insert_assertion_once(
+    db: &SqlStore,
+    issuer: &str,
+    assertion_id: &str,
+    expires_at: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    // SECURITY: replay of a SAML response (saml-security.md, replay). The primary key on
+    // (issuer, assertion_id) lets exactly one insert win, on every node sharing the database.
+    // The expiry is rounded up so that the row outlives the assertion's acceptance window.
+    let inserted = sqlx::query(
+        "INSERT INTO saml_assertions (issuer, assertion_id, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (issuer, assertion_id) DO NOTHING",
+    )
+    .bind(issuer)
+    .bind(assertion_id)
+    .bind(seconds_ceil(expires_at))
+    .execute(db.write())
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+pub(super) async fn create_session(db: &SqlStore, session: &Session) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO sessions (session_id, kind, subject, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(session.id.as_str())
+    .bind(session.kind.as_str())
+    .bind(session.subject.as_str())
+    .bind(seconds(session.created_at))
+    .bind(seconds(session.expires_at))
+    .execute(db.write())
+    .await
+    .map_err(write_error(Entity::Session))?;
+    Ok(())
+}
+
+pub(super) async fn active_session(
+    db: &SqlStore,
+    id: &SessionId,
+    now: OffsetDateTime,
+) -> Result<Session, StoreError> {
+    let row = sqlx::query(
+        "SELECT session_id, kind, subject, created_at, expires_at
+         FROM sessions WHERE session_id = $1 AND expires_at > $2",
+    )
+    .bind(id.as_str())
+    .bind(seconds(now))
+    .fetch_optional(db.read())
+    .await?
+    .ok_or(StoreError::NotFound(Entity::Session))?;
+    let kind: String = row.try_get("kind")?;
+    Ok(Session {
+        id: SessionId::new(row.try_get::<String, _>("session_id")?),
+        kind: SessionKind::parse(&kind).ok_or(StoreError::Unavailable(BackendError::corrupt(
+            "session kind",
+        )))?,
+        subject: row.try_get("subject")?,
+        created_at: instant(row.try_get("created_at")?)?,
+        expires_at: instant(row.try_get("expires_at")?)?,
+    })
+}
+
+pub(super) async fn revoke_session(db: &SqlStore, id: &SessionId) -> Result<bool, StoreError> {
+    let deleted = sqlx::query("DELETE FROM sessions WHERE session_id = $1")
+        .bind(id.as_str())
+        .execute(db.write())
+        .await?
+        .rows_affected();
+    Ok(deleted == 1)
+}
+
+pub(super) async fn store_one_time_token(
+    db: &SqlStore,
+    id: &TokenId,
+    expires_at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO one_time_tokens (token_id, expires_at) VALUES ($1, $2)")
+        .bind(id.as_str())
+        .bind(seconds(expires_at))
+        .execute(db.write())
+        .await
+        .map_err(write_error(Entity::OneTimeToken))?;
+    Ok(())
+}
+
+pub(super) async fn redeem_one_time_token(
+    db: &SqlStore,
+    id: &TokenId,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    // SECURITY: token replay. Redeeming deletes the row; of concurrent redeemers on any node,
+    // exactly one deletes it.
+    let deleted =
+        sqlx::query("DELETE FROM one_time_tokens WHERE token_id = $1 AND expires_at > $2")
+            .bind(id.as_str())
+            .bind(seconds(now))
+            .execute(db.write())
+            .await?
+            .rows_affected();
+    Ok(deleted == 1)
+}
+
+pub(super) async fn purge_expired(
+    db: &SqlStore,
+    now: OffsetDateTime,
+    batch: u32,
+) -> Result<Purged, StoreError> {
+    let now = seconds(now);
+    let batch = i64::from(batch);
+    let mut purged = Purged::default();
+    for (sql, count) in [
+        (
+            "DELETE FROM saml_assertions WHERE (issuer, assertion_id) IN
+               (SELECT issuer, assertion_id FROM saml_assertions WHERE expires_at <= $1 LIMIT $2)",
+            &mut purged.assertions,
+        ),
+        (
+            "DELETE FROM sessions WHERE session_id IN
+               (SELECT session_id FROM sessions WHERE expires_at <= $1 LIMIT $2)",
+            &mut purged.sessions,
+        ),
+        (
+            "DELETE FROM one_time_tokens WHERE token_id IN
+               (SELECT token_id FROM one_time_tokens WHERE expires_at <= $1 LIMIT $2)",
+            &mut purged.one_time_tokens,
+        ),
+    ] {
+        *count = sqlx::query(sql)
+            .bind(now)
+            .bind(batch)
+            .execute(db.write())
+            .await?
+            .rows_affected();
+    }
+    Ok(purged)
+}

@@ -1,0 +1,179 @@
+//! The embedded backend: SQLite, in WAL mode, in a file of the data dir (or in memory).
+//!
+//! What differs from PostgreSQL: one writer connection, so that writers queue in-process rather
+//! than sleep on the file lock (the busy timeout is for other processes); readers are
+//! `query_only`; write transactions open with `BEGIN IMMEDIATE`, taking the write lock before
+//! their first read so that they never fail to upgrade; an in-memory database is one connection
+//! (each connection would otherwise see its own empty database).
+
+use sqlx::Executor;
+use sqlx::any::AnyPoolOptions;
+
+use crate::StoreError;
+use crate::sql::{Backend, SqlStore, migrator};
+
+const BACKEND: Backend = Backend {
+    name: "sqlite",
+    begin_write: "BEGIN IMMEDIATE",
+};
+
+/// The migrations, in order. A shipped migration is never edited; a change is a new file.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "connect",
+        include_str!("../migrations/sqlite/0002_connect.sql"),
+    ),
+];
+
+/// Connections that read at the same time (WAL lets readers run beside the writer).
+const READERS: u32 = 4;
+
+/// How long (in milliseconds) a statement waits for another process's lock before it fails.
+const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
+
+pub(crate) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+    sqlx::any::install_default_drivers();
+    let target = Target::parse(url)?;
+    let write = AnyPoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute(BUSY_TIMEOUT).await?;
+                Ok(())
+            })
+        })
+        .connect(&target.url)
+        .await?;
+    if !target.in_memory {
+        // Persistent in the file; set once, before any reader opens it.
+        write.execute("PRAGMA journal_mode = WAL").await?;
+    }
+    migrator(MIGRATIONS).run(&write).await?;
+    let read = if target.in_memory {
+        write.clone()
+    } else {
+        AnyPoolOptions::new()
+            .max_connections(READERS)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA query_only = ON").await?;
+                    conn.execute(BUSY_TIMEOUT).await?;
+                    Ok(())
+                })
+            })
+            .connect(&target.url)
+            .await?
+    };
+    Ok(SqlStore::new(read, write, BACKEND))
+}
+
+/// A SQLite database as sqlx's URL names it.
+struct Target {
+    url: String,
+    in_memory: bool,
+}
+
+impl Target {
+    /// `sqlite:…` URLs as they are; anything else is a file path, created if missing.
+    fn parse(url: &str) -> Result<Self, StoreError> {
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let rest = rest.strip_prefix("//").unwrap_or(rest);
+            let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+            let in_memory =
+                database == ":memory:" || params.split('&').any(|param| param == "mode=memory");
+            return Ok(Self {
+                url: url.to_owned(),
+                in_memory,
+            });
+        }
+        if url.is_empty() || url.contains("://") {
+            return Err(StoreError::InvalidUrl(format!(
+                "`{}` is neither postgres://, sqlite: nor a file path",
+                url.chars().take(64).collect::<String>()
+            )));
+        }
+        // sqlx percent-decodes the path: keep `%`, `?` and `#` in file names literal.
+        let path = url
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        Ok(Self {
+            url: format!("sqlite:{path}?mode=rwc"),
+            in_memory: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::{MIGRATIONS, Target, connect};
+    use crate::sql::assert_lists_every_migration;
+
+    #[test]
+    fn every_migration_file_is_listed() {
+        assert_lists_every_migration("sqlite", MIGRATIONS);
+    }
+
+    #[tokio::test]
+    async fn a_file_database_is_in_wal_mode_and_its_readers_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = connect(dir.path().join("f.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let mode = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(store.read())
+            .await
+            .unwrap();
+        assert_eq!(mode.try_get::<String, _>(0).unwrap(), "wal");
+        let write = sqlx::query("DELETE FROM tags").execute(store.read()).await;
+        assert!(write.is_err(), "readers are query_only");
+        sqlx::query("DELETE FROM tags")
+            .execute(store.write())
+            .await
+            .unwrap();
+    }
+
+    #[test]
+    fn plain_paths_become_created_files() {
+        let target = Target::parse("./data/fedgate.db").unwrap();
+        assert_eq!(target.url, "sqlite:./data/fedgate.db?mode=rwc");
+        assert!(!target.in_memory);
+        let target = Target::parse("/tmp/50% off?#.db").unwrap();
+        assert_eq!(target.url, "sqlite:/tmp/50%25 off%3F%23.db?mode=rwc");
+    }
+
+    #[test]
+    fn memory_urls_are_recognised() {
+        assert!(Target::parse("sqlite::memory:").unwrap().in_memory);
+        assert!(Target::parse("sqlite://:memory:").unwrap().in_memory);
+        assert!(
+            Target::parse("sqlite://shared?mode=memory&cache=shared")
+                .unwrap()
+                .in_memory
+        );
+        assert!(
+            !Target::parse("sqlite://data/fedgate.db?mode=rwc")
+                .unwrap()
+                .in_memory
+        );
+    }
+
+    #[test]
+    fn other_schemes_are_refused() {
+        assert!(Target::parse("mysql://localhost/db").is_err());
+        assert!(Target::parse("").is_err());
+    }
+}

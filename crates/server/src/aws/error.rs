@@ -520,6 +520,14 @@ impl From<SigV4Error> for AwsError {
                  parameters, each once, separated by commas."
                     .into(),
             ),
+            SigV4Error::RepeatedHeader(name) => (
+                IncompleteSignature,
+                format!("The '{}' header must appear at most once.", truncate(name)).into(),
+            ),
+            SigV4Error::UnnormalizedPath => (
+                IncompleteSignature,
+                "The request path must be normalized: no '.', '..' or empty segments.".into(),
+            ),
             SigV4Error::MissingHeaderComponents(missing) => {
                 let mut message = String::new();
                 for component in missing {

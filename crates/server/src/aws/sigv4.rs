@@ -64,7 +64,7 @@ pub const MAX_AUTHORIZATION_BYTES: usize = 8_192;
 pub const MAX_REGION_CHARS: usize = 32;
 
 /// The parts of an HTTP request that SigV4 covers, borrowed from the request.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct HttpRequest<'a> {
     method: &'a str,
     path: &'a str,
@@ -95,7 +95,8 @@ impl<'a> HttpRequest<'a> {
     }
 
     /// A request from `http` parts, as axum hands them over. The URI's authority stands in
-    /// for a missing `Host` header (HTTP/2 carries `:authority` instead).
+    /// for a missing `Host` header (HTTP/2 carries `:authority` instead). The URI must be the
+    /// one the client sent: under `Router::nest`, which strips the prefix, use `OriginalUri`.
     pub fn from_parts(parts: &'a request::Parts, body: &'a [u8]) -> Self {
         Self {
             method: parts.method.as_str(),
@@ -105,6 +106,19 @@ impl<'a> HttpRequest<'a> {
             headers: &parts.headers,
             body,
         }
+    }
+}
+
+impl fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values and the body can carry credentials: names and sizes only.
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query_bytes", &self.query.len())
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -207,6 +221,13 @@ pub enum SigV4Error {
     /// `x-amz-content-sha256` does not match the body.
     #[error("x-amz-content-sha256 does not match the body")]
     PayloadHashMismatch,
+    /// A header that must appear at most once appears several times.
+    #[error("repeated `{0}` header")]
+    RepeatedHeader(String),
+    /// The path has `.` or `..` segments or empty segments (`//`): the signature would cover
+    /// the normalised path while the router sees another.
+    #[error("path is not normalised")]
+    UnnormalizedPath,
     /// A presigned request past `X-Amz-Date + X-Amz-Expires`.
     #[error("presigned request signed at {signed_at} for {expires_seconds} s expired before {now}")]
     PresignedExpired {
@@ -291,6 +312,12 @@ pub fn parse<'a>(
         (Some(header), false) => RawAuth::from_header(header, request.headers)?,
         (None, true) => RawAuth::from_query(&query)?,
     };
+    // SECURITY(path confusion): AWS signs the normalised path, but the router matches the path
+    // as sent; `/users/a/../b` would be signed as `/users/b` and routed elsewhere. SDKs send
+    // normalised paths, so anything else is refused rather than reinterpreted.
+    if !is_normalized(request.path) {
+        return Err(SigV4Error::UnnormalizedPath);
+    }
 
     if raw.algorithm != ALGORITHM {
         return Err(SigV4Error::UnsupportedAlgorithm(raw.algorithm));
@@ -750,10 +777,7 @@ fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h [u
     let mut values = headers.get_all(name).iter();
     let first = values.next();
     if values.next().is_some() {
-        return Err(match name {
-            "authorization" => SigV4Error::MalformedAuthorization,
-            _ => SigV4Error::MalformedDate(format!("several {name} headers")),
-        });
+        return Err(SigV4Error::RepeatedHeader(name.to_owned()));
     }
     Ok(first.map(|value| value.as_bytes()))
 }
@@ -887,7 +911,25 @@ fn canonical_query(pairs: &[QueryPair], location: AuthLocation) -> Vec<u8> {
 /// The canonical URI of services other than S3: the path with dot segments and empty segments
 /// removed (a trailing slash kept), then every byte but unreserved ones and `/` percent-encoded.
 /// The path arrives percent-encoded, so its escapes are encoded once more (`%20` → `%2520`),
-/// as AWS's signers do.
+/// as AWS's signers do. ([`parse`] refuses paths that normalisation would change.)
+pub fn canonical_uri(path: &str) -> String {
+    let mut out = Vec::with_capacity(path.len() + 8);
+    canonical_uri_into(&mut out, path);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// No `.`, `..` or empty segments, except the empty path, `/` and one trailing slash.
+fn is_normalized(path: &str) -> bool {
+    if path.is_empty() || path == "/" {
+        return true;
+    }
+    let inner = path.strip_prefix('/').unwrap_or(path);
+    let inner = inner.strip_suffix('/').unwrap_or(inner);
+    inner
+        .split('/')
+        .all(|segment| !matches!(segment, "" | "." | ".."))
+}
+
 fn canonical_uri_into(out: &mut Vec<u8>, path: &str) {
     let mut segments: Vec<&str> = Vec::new();
     for segment in path.split('/') {
@@ -1023,6 +1065,18 @@ mod tests {
             let mut out = Vec::new();
             canonical_uri_into(&mut out, path);
             assert_eq!(String::from_utf8(out).unwrap(), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn only_normalised_paths_are_accepted() {
+        for path in ["", "/", "/a", "/a/", "/a/b%2F..", "/a/.b/..c", "/%2E%2E"] {
+            assert!(is_normalized(path), "{path}");
+        }
+        for path in [
+            "//", "/a//b", "/./a", "/a/..", "/a/../b", "/a/.", "//a", "/a//",
+        ] {
+            assert!(!is_normalized(path), "{path}");
         }
     }
 

@@ -1172,3 +1172,162 @@ fn credential_rejections_map_to_aws_codes() {
         "AccessDenied"
     );
 }
+
+// --- robustness --------------------------------------------------------------------------------
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Percent-encodes like botocore's `percent_encode` (everything but unreserved).
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    fn signed_request(
+        segments: &[String],
+        query: &[(String, String)],
+        header: &str,
+        body: &[u8],
+    ) -> Request {
+        let path: String = segments.iter().map(|s| format!("/{}", encode(s))).collect();
+        let query: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        let headers = header_map(&[
+            ("Host".to_owned(), "127.0.0.1:4580".to_owned()),
+            ("X-Amz-Date".to_owned(), "20150830T123600Z".to_owned()),
+            ("X-Custom".to_owned(), header.to_owned()),
+            (
+                "Authorization".to_owned(),
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/connect/aws4_request, \
+                     SignedHeaders=host;x-amz-date;x-custom, Signature={PLACEHOLDER}"
+                ),
+            ),
+        ]);
+        let request = Request {
+            method: "POST".to_owned(),
+            path: if path.is_empty() {
+                "/".to_owned()
+            } else {
+                path
+            },
+            query: query.join("&"),
+            headers,
+            body: body.to_vec(),
+        };
+        sign_header_form(&request, "secret", "connect", at("20150830T123600Z"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever a client puts in the path labels, the query, a signed header or the body,
+        /// a correctly signed request verifies, and changing the body breaks it.
+        #[test]
+        fn signed_requests_verify_whatever_they_carry(
+            segments in proptest::collection::vec("[^/]{1,12}", 0..4)
+                .prop_filter("dot segments are refused", |s| s.iter().all(|x| x != "." && x != "..")),
+            query in proptest::collection::vec((".{0,8}", ".{0,8}"), 0..5),
+            header in "[ -~]{1,20}".prop_filter("a value, not only spaces", |h| !h.trim().is_empty()),
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let now = at("20150830T123600Z");
+            let request = signed_request(&segments, &query, &header, &body);
+            prop_assert!(request.check("connect", "secret", now).is_ok());
+            let mut changed = request.clone();
+            changed.body.push(b'!');
+            prop_assert!(matches!(
+                changed.check("connect", "secret", now),
+                Err(SigV4Error::SignatureMismatch)
+            ));
+        }
+
+        /// No input makes verification panic, and every refusal renders on both protocols.
+        #[test]
+        fn arbitrary_requests_are_refused_without_panic(
+            path in ".{0,40}",
+            query in ".{0,80}",
+            credential in "[A-Za-z0-9/_-]{0,60}",
+            signed in "[a-z;-]{0,30}",
+            signature in "[0-9a-fA-F]{0,70}",
+            date in "[0-9TZ]{0,20}",
+            token in proptest::option::of("[ -~]{0,20}"),
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut headers = vec![
+                ("Host".to_owned(), "h".to_owned()),
+                ("X-Amz-Date".to_owned(), date),
+                (
+                    "Authorization".to_owned(),
+                    format!("AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders={signed}, Signature={signature}"),
+                ),
+            ];
+            if let Some(token) = token {
+                headers.push(("X-Amz-Security-Token".to_owned(), token));
+            }
+            let request = Request {
+                method: "GET".to_owned(),
+                path,
+                query,
+                headers: header_map(&headers),
+                body,
+            };
+            if let Err(error) = request.check("sts", "secret", at("20150830T123600Z")) {
+                let error = AwsError::from(error);
+                let xml = error.to_response(Protocol::Query(QueryApi::Sts), REQUEST_ID);
+                prop_assert!(roxmltree::Document::parse(xml.body()).is_ok());
+                let json = error.to_response(Protocol::RestJson, REQUEST_ID);
+                prop_assert!(serde_json::from_str::<serde_json::Value>(json.body()).is_ok());
+                prop_assert!(json.status().is_client_error());
+            }
+        }
+
+        /// No form makes the awsQuery decoder or its accessors panic.
+        #[test]
+        fn arbitrary_forms_are_decoded_or_refused_without_panic(
+            query in "[A-Za-z0-9.=&%+]{0,60}",
+            body in proptest::collection::vec(any::<u8>(), 0..120),
+            name in "[A-Za-z.]{0,12}",
+        ) {
+            if let Ok(request) = QueryRequest::parse(&query, &body) {
+                let params = request.params();
+                let _ = params.string(&name);
+                let _ = params.list(&name);
+                let _ = params.structure_list(&name);
+                let _ = params.map(&name);
+                let _ = request.check_version(QueryApi::Iam);
+            }
+        }
+
+        /// Whatever text a response carries, the document stays well-formed and reads back.
+        #[test]
+        fn any_text_renders_as_well_formed_xml(text in any::<String>()) {
+            let response = QueryResponse::new(QueryApi::Sts, "GetCallerIdentity", REQUEST_ID, |xml| {
+                xml.text_element("Arn", &text);
+            });
+            let document = roxmltree::Document::parse(response.body()).unwrap();
+            let arn = document.descendants().find(|n| n.has_tag_name("Arn")).unwrap();
+            let read = arn.text().unwrap_or_default();
+            let expected: String = text
+                .chars()
+                .map(|c| match c {
+                    '\t' | '\n' | '\r' => c,
+                    '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+                    _ => c,
+                })
+                .collect();
+            prop_assert_eq!(read, expected);
+        }
+    }
+}

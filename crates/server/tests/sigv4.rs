@@ -1020,7 +1020,7 @@ fn rendered(file: &str) -> axum::http::Response<String> {
                     "arn:aws:sts::123456789012:assumed-role/Agent/jdoe@example.com",
                 );
             })
-            .to_response()
+            .into_http_response()
         }
         "iam-list-roles.xml" => {
             let roles = [
@@ -1068,10 +1068,10 @@ fn rendered(file: &str) -> axum::http::Response<String> {
                     xml.boolean_element("IsTruncated", false);
                 },
             )
-            .to_response()
+            .into_http_response()
         }
         "iam-delete-role.xml" => {
-            QueryResponse::empty(QueryApi::Iam, "DeleteRole", REQUEST_ID).to_response()
+            QueryResponse::empty(QueryApi::Iam, "DeleteRole", REQUEST_ID).into_http_response()
         }
         "sts-error-signature-expired.xml" => AwsError::from(SigV4Error::Expired {
             signed_at: at("20150830T123600Z"),
@@ -1111,6 +1111,36 @@ fn responses_render_byte_for_byte_as_the_documents_botocore_reads() {
             assert!(document.root_element().tag_name().namespace().is_some());
         }
     }
+}
+
+#[test]
+fn axum_responses_carry_the_rendered_status_headers_and_body() {
+    use axum::response::IntoResponse;
+    let error = fedgate::aws::error::WireError {
+        error: AwsError::new(AwsErrorCode::UserNotFound, "User not found"),
+        protocol: Protocol::RestJson,
+        request_id: REQUEST_ID.to_owned(),
+    };
+    let response = error.into_response();
+    assert_eq!(response.status(), axum::http::StatusCode::NOT_FOUND);
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "UserNotFoundException"
+    );
+    assert_eq!(response.headers()["x-amzn-requestid"], REQUEST_ID);
+
+    let error = fedgate::aws::error::WireError {
+        error: AwsError::access_denied("User: arn:aws:sts::1:assumed-role/R/s is not authorized"),
+        protocol: Protocol::Query(QueryApi::Iam),
+        request_id: REQUEST_ID.to_owned(),
+    };
+    let response = error.into_response();
+    assert_eq!(response.status(), axum::http::StatusCode::FORBIDDEN);
+    assert_eq!(response.headers()["content-type"], "text/xml");
+
+    let ok = QueryResponse::empty(QueryApi::Iam, "DeleteRole", REQUEST_ID).into_response();
+    assert_eq!(ok.status(), axum::http::StatusCode::OK);
+    assert_eq!(ok.headers()["content-type"], "text/xml");
 }
 
 #[test]

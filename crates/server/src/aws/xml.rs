@@ -164,8 +164,8 @@ impl QueryResponse {
     }
 
     /// The HTTP response: 200, `text/xml`, the request id header.
-    pub fn to_response(&self) -> Response<String> {
-        let mut response = Response::new(self.body.clone());
+    pub fn into_http_response(self) -> Response<String> {
+        let mut response = Response::new(self.body);
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
         if let Ok(id) = HeaderValue::from_str(&self.request_id) {
@@ -177,7 +177,7 @@ impl QueryResponse {
 
 impl IntoResponse for QueryResponse {
     fn into_response(self) -> axum::response::Response {
-        self.to_response()
+        self.into_http_response()
             .map(axum::body::Body::from)
             .into_response()
     }

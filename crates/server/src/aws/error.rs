@@ -1,0 +1,673 @@
+//! Where every error meets the wire.
+//!
+//! [`AwsError`] is a boxed `{code, message, source}`: the [`AwsErrorCode`] knows its wire
+//! string, its HTTP status and its Sender/Receiver fault for both protocols fedgate speaks, the
+//! message is AWS's text, and the source (the precise library error) is for the log, never for
+//! the client. Rendering is [`AwsError::to_response`] (testable without a server) and the
+//! [`WireError`] wrapper, an axum `IntoResponse`.
+//!
+//! - awsQuery (STS, IAM): `<ErrorResponse xmlns=…><Error><Type>Sender|Receiver</Type><Code>…`
+//!   `</Code><Message>…</Message></Error><RequestId>…</RequestId></ErrorResponse>`, as botocore's
+//!   `QueryParser` reads it.
+//! - restJson1 (Connect): header `X-Amzn-ErrorType: <Code>` and body `{"Message": "…"}`, as
+//!   botocore's `RestJSONParser` reads them.
+//!
+//! All `From<LibraryError> for AwsError` impls live in this file, so the whole mapping can be
+//! read in one place.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+
+use axum::http::{HeaderValue, Response, StatusCode, header};
+use axum::response::IntoResponse;
+
+use super::query::QueryApi;
+use super::sigv4::{self, CredentialRejection, MAX_SKEW_MINUTES, SigV4Error};
+use super::xml::XmlWriter;
+
+/// The two wire protocols of fedgate's AWS APIs: they spell some codes differently.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum Protocol {
+    /// awsQuery, for STS and IAM: XML errors in the API's namespace.
+    Query(QueryApi),
+    /// restJson1, for Connect: `X-Amzn-ErrorType` and a JSON body.
+    RestJson,
+}
+
+/// Who is at fault, as the awsQuery `<Type>` element says.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum Fault {
+    /// The server failed (5xx).
+    Receiver,
+    /// The request is wrong (4xx).
+    Sender,
+}
+
+impl Fault {
+    /// The wire string of the `<Type>` element.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Receiver => "Receiver",
+            Self::Sender => "Sender",
+        }
+    }
+}
+
+/// Every error code fedgate sends. Variants are named for the condition; the wire string can
+/// differ between awsQuery and restJson1 (see [`AwsErrorCode::wire`]).
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+#[non_exhaustive]
+pub enum AwsErrorCode {
+    /// Authorization denied the call (`AccessDenied` / `AccessDeniedException`).
+    AccessDenied,
+    /// IAM: the entity has dependents (`DeleteConflict`).
+    DeleteConflict,
+    /// Connect: a resource with that name exists (`DuplicateResourceException`).
+    DuplicateResource,
+    /// IAM: the entity exists (`EntityAlreadyExists`).
+    EntityAlreadyExists,
+    /// STS: the SAML assertion is expired (`ExpiredTokenException`, 400).
+    ExpiredAssertion,
+    /// The session token of a signed request is expired (`ExpiredToken`).
+    ExpiredToken,
+    /// STS: the identity provider rejected the claim (`IDPRejectedClaim`).
+    IdpRejectedClaim,
+    /// The SigV4 parameters are incomplete or malformed (`IncompleteSignature`).
+    IncompleteSignature,
+    /// An unexpected server failure (`InternalFailure` / `InternalServiceException`).
+    InternalFailure,
+    /// Unknown action or version (`InvalidAction`).
+    InvalidAction,
+    /// Unknown access key id or invalid session token (`InvalidClientTokenId`).
+    InvalidClientTokenId,
+    /// STS: the SAML response is not acceptable (`InvalidIdentityToken`).
+    InvalidIdentityToken,
+    /// IAM: invalid input (`InvalidInput`).
+    InvalidInput,
+    /// Connect: a parameter is invalid (`InvalidParameterException`).
+    InvalidParameter,
+    /// The query string or form body is malformed (`InvalidQueryParameter`).
+    InvalidQueryParameter,
+    /// Connect: the request is invalid (`InvalidRequestException`).
+    InvalidRequest,
+    /// A quota is exceeded (IAM `LimitExceeded`, 409 / Connect `LimitExceededException`, 429).
+    LimitExceeded,
+    /// A policy document is invalid (`MalformedPolicyDocument`).
+    MalformedPolicyDocument,
+    /// The request has no `Action` (`MissingAction`).
+    MissingAction,
+    /// The request is neither signed nor allowed unsigned (`MissingAuthenticationToken`).
+    MissingAuthenticationToken,
+    /// A required protocol parameter is missing (`MissingParameter`).
+    MissingParameter,
+    /// IAM: no such entity (`NoSuchEntity`).
+    NoSuchEntity,
+    /// STS: session policies and tags too large (`PackedPolicyTooLarge`).
+    PackedPolicyTooLarge,
+    /// STS is not activated in the region (`RegionDisabledException`).
+    RegionDisabled,
+    /// The request body is over the limit (`RequestEntityTooLarge`, 413).
+    RequestEntityTooLarge,
+    /// A presigned request is past its `X-Amz-Expires` (`RequestExpired`).
+    RequestExpired,
+    /// Connect: no such resource (`ResourceNotFoundException`).
+    ResourceNotFound,
+    /// Connect: a service quota is exceeded (`ServiceQuotaExceededException`).
+    ServiceQuotaExceeded,
+    /// The signature, its scope or its time is wrong (`SignatureDoesNotMatch`).
+    SignatureDoesNotMatch,
+    /// Too many requests (`Throttling` / `ThrottlingException`).
+    Throttling,
+    /// IAM: the entity cannot be modified (`UnmodifiableEntity`).
+    UnmodifiableEntity,
+    /// Connect: no such user (`UserNotFoundException`).
+    UserNotFound,
+    /// Input constraints not met (`ValidationError` / `ValidationException`).
+    ValidationError,
+}
+
+/// One row of the code table: the awsQuery and restJson1 spellings and statuses.
+struct CodeSpec {
+    query: &'static str,
+    query_status: u16,
+    json: &'static str,
+    json_status: u16,
+}
+
+const fn spec(
+    query: &'static str,
+    query_status: u16,
+    json: &'static str,
+    json_status: u16,
+) -> CodeSpec {
+    CodeSpec {
+        query,
+        query_status,
+        json,
+        json_status,
+    }
+}
+
+impl AwsErrorCode {
+    // The table: awsQuery codes and statuses from the botocore models (STS, IAM) and AWS's
+    // "Common Errors" page; restJson1 codes from the Connect model and the JSON services'
+    // common errors. Choices where AWS is silent: docs/decisions-wire.md.
+    fn spec(self) -> CodeSpec {
+        match self {
+            Self::AccessDenied => spec("AccessDenied", 403, "AccessDeniedException", 403),
+            Self::DeleteConflict => spec("DeleteConflict", 409, "ConflictException", 409),
+            Self::DuplicateResource => {
+                spec("DuplicateResource", 409, "DuplicateResourceException", 409)
+            }
+            Self::EntityAlreadyExists => spec(
+                "EntityAlreadyExists",
+                409,
+                "DuplicateResourceException",
+                409,
+            ),
+            Self::ExpiredAssertion => {
+                spec("ExpiredTokenException", 400, "ExpiredTokenException", 400)
+            }
+            Self::ExpiredToken => spec("ExpiredToken", 403, "ExpiredTokenException", 403),
+            Self::IdpRejectedClaim => spec("IDPRejectedClaim", 403, "IDPRejectedClaim", 403),
+            Self::IncompleteSignature => spec(
+                "IncompleteSignature",
+                400,
+                "IncompleteSignatureException",
+                403,
+            ),
+            Self::InternalFailure => spec("InternalFailure", 500, "InternalServiceException", 500),
+            Self::InvalidAction => spec("InvalidAction", 400, "InvalidAction", 400),
+            Self::InvalidClientTokenId => spec(
+                "InvalidClientTokenId",
+                403,
+                "UnrecognizedClientException",
+                403,
+            ),
+            Self::InvalidIdentityToken => {
+                spec("InvalidIdentityToken", 400, "InvalidIdentityToken", 400)
+            }
+            Self::InvalidInput => spec("InvalidInput", 400, "InvalidParameterException", 400),
+            Self::InvalidParameter => spec(
+                "InvalidParameterValue",
+                400,
+                "InvalidParameterException",
+                400,
+            ),
+            Self::InvalidQueryParameter => {
+                spec("InvalidQueryParameter", 400, "InvalidRequestException", 400)
+            }
+            Self::InvalidRequest => spec("InvalidRequest", 400, "InvalidRequestException", 400),
+            Self::LimitExceeded => spec("LimitExceeded", 409, "LimitExceededException", 429),
+            Self::MalformedPolicyDocument => spec(
+                "MalformedPolicyDocument",
+                400,
+                "MalformedPolicyDocument",
+                400,
+            ),
+            Self::MissingAction => spec("MissingAction", 400, "InvalidRequestException", 400),
+            Self::MissingAuthenticationToken => spec(
+                "MissingAuthenticationToken",
+                403,
+                "MissingAuthenticationTokenException",
+                403,
+            ),
+            Self::MissingParameter => {
+                spec("MissingParameter", 400, "InvalidParameterException", 400)
+            }
+            Self::NoSuchEntity => spec("NoSuchEntity", 404, "ResourceNotFoundException", 404),
+            Self::PackedPolicyTooLarge => {
+                spec("PackedPolicyTooLarge", 400, "PackedPolicyTooLarge", 400)
+            }
+            Self::RegionDisabled => spec(
+                "RegionDisabledException",
+                403,
+                "RegionDisabledException",
+                403,
+            ),
+            Self::RequestEntityTooLarge => spec(
+                "RequestEntityTooLarge",
+                413,
+                "RequestEntityTooLargeException",
+                413,
+            ),
+            Self::RequestExpired => spec("RequestExpired", 400, "RequestExpired", 400),
+            Self::ResourceNotFound => spec("NoSuchEntity", 404, "ResourceNotFoundException", 404),
+            Self::ServiceQuotaExceeded => {
+                spec("LimitExceeded", 409, "ServiceQuotaExceededException", 402)
+            }
+            Self::SignatureDoesNotMatch => spec(
+                "SignatureDoesNotMatch",
+                403,
+                "InvalidSignatureException",
+                403,
+            ),
+            Self::Throttling => spec("Throttling", 400, "ThrottlingException", 429),
+            Self::UnmodifiableEntity => {
+                spec("UnmodifiableEntity", 400, "InvalidRequestException", 400)
+            }
+            Self::UserNotFound => spec("NoSuchEntity", 404, "UserNotFoundException", 404),
+            Self::ValidationError => spec("ValidationError", 400, "ValidationException", 400),
+        }
+    }
+
+    /// The code as the protocol spells it on the wire.
+    pub fn wire(self, protocol: Protocol) -> &'static str {
+        let spec = self.spec();
+        match protocol {
+            Protocol::Query(_) => spec.query,
+            Protocol::RestJson => spec.json,
+        }
+    }
+
+    /// The HTTP status the protocol answers this code with.
+    pub fn status(self, protocol: Protocol) -> StatusCode {
+        let spec = self.spec();
+        let code = match protocol {
+            Protocol::Query(_) => spec.query_status,
+            Protocol::RestJson => spec.json_status,
+        };
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// Sender for 4xx, Receiver for 5xx (the awsQuery `<Type>`).
+    pub fn fault(self) -> Fault {
+        if self.spec().query_status >= 500 {
+            Fault::Receiver
+        } else {
+            Fault::Sender
+        }
+    }
+}
+
+impl fmt::Display for AwsErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.spec().query)
+    }
+}
+
+/// An error on its way to the client: AWS's code and message, and the precise cause for the log.
+pub struct AwsError(Box<Inner>);
+
+struct Inner {
+    code: AwsErrorCode,
+    message: Cow<'static, str>,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+/// The message AWS sends with `InternalFailure`: the cause goes to the log, never to the client.
+const INTERNAL_FAILURE_MESSAGE: &str =
+    "The request processing has failed because of an unknown error, exception or failure.";
+
+/// AWS's message for an unknown access key id or an invalid session token.
+pub const INVALID_TOKEN_MESSAGE: &str = "The security token included in the request is invalid.";
+
+/// AWS's message for an expired session token (no final period, as AWS sends it).
+pub const EXPIRED_TOKEN_MESSAGE: &str = "The security token included in the request is expired";
+
+/// AWS's message when the signature does not match.
+pub const SIGNATURE_MISMATCH_MESSAGE: &str = "The request signature we calculated does not match \
+     the signature you provided. Check your AWS Secret Access Key and signing method. Consult the \
+     service documentation for details.";
+
+/// AWS's message for a request that carries no authentication at all.
+pub const MISSING_AUTHENTICATION_MESSAGE: &str = "Request is missing Authentication Token";
+
+impl AwsError {
+    /// An error with AWS's code and message.
+    pub fn new(code: AwsErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self(Box::new(Inner {
+            code,
+            message: message.into(),
+            source: None,
+        }))
+    }
+
+    /// Attaches the precise cause, for the log.
+    #[must_use]
+    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.0.source = Some(Box::new(source));
+        self
+    }
+
+    /// An unexpected failure: the client gets AWS's generic text, the cause stays for the log.
+    pub fn internal(source: impl StdError + Send + Sync + 'static) -> Self {
+        Self::new(AwsErrorCode::InternalFailure, INTERNAL_FAILURE_MESSAGE).with_source(source)
+    }
+
+    /// `InvalidAction`: no operation of that name in that version.
+    pub fn invalid_action(action: &str, version: &str) -> Self {
+        Self::new(
+            AwsErrorCode::InvalidAction,
+            format!(
+                "Could not find operation {} for version {}",
+                truncate(action),
+                truncate(version)
+            ),
+        )
+    }
+
+    /// `MissingAuthenticationToken`: the action needs a signature and the request has none.
+    pub fn missing_authentication_token() -> Self {
+        Self::new(
+            AwsErrorCode::MissingAuthenticationToken,
+            MISSING_AUTHENTICATION_MESSAGE,
+        )
+    }
+
+    /// `AccessDenied`: authorization denied the call; the message names what was denied.
+    pub fn access_denied(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(AwsErrorCode::AccessDenied, message)
+    }
+
+    /// The code.
+    pub fn code(&self) -> AwsErrorCode {
+        self.0.code
+    }
+
+    /// The message sent to the client.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// Renders the error as the protocol's HTTP response. The body is text (XML or JSON).
+    pub fn to_response(&self, protocol: Protocol, request_id: &str) -> Response<String> {
+        let code = self.code();
+        let (content_type, body) = match protocol {
+            Protocol::Query(api) => ("text/xml", self.query_body(api, request_id)),
+            Protocol::RestJson => ("application/json", self.json_body()),
+        };
+        let mut response = Response::new(body);
+        *response.status_mut() = code.status(protocol);
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Ok(id) = HeaderValue::from_str(request_id) {
+            headers.insert(REQUEST_ID_HEADER, id);
+        }
+        if protocol == Protocol::RestJson {
+            headers.insert(
+                ERROR_TYPE_HEADER,
+                HeaderValue::from_static(code.wire(protocol)),
+            );
+        }
+        response
+    }
+
+    fn query_body(&self, api: QueryApi, request_id: &str) -> String {
+        let protocol = Protocol::Query(api);
+        let mut xml = XmlWriter::new();
+        xml.open_with_namespace("ErrorResponse", api.xml_namespace());
+        xml.open("Error");
+        xml.text_element("Type", self.code().fault().as_str());
+        xml.text_element("Code", self.code().wire(protocol));
+        xml.text_element("Message", self.message());
+        xml.close("Error");
+        xml.text_element("RequestId", request_id);
+        xml.close("ErrorResponse");
+        xml.finish()
+    }
+
+    fn json_body(&self) -> String {
+        let mut body = serde_json::Map::new();
+        body.insert("Message".to_owned(), self.message().into());
+        serde_json::Value::Object(body).to_string()
+    }
+}
+
+/// The header that carries the request id on every response, as AWS's front ends send it.
+pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
+/// The restJson1 header that names the error code.
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+
+impl fmt::Debug for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsError")
+            .field("code", &self.0.code)
+            .field("message", &self.0.message)
+            .field("source", &self.0.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.code, self.0.message)
+    }
+}
+
+impl StdError for AwsError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
+    }
+}
+
+/// An [`AwsError`] with what it needs to be rendered: an axum response.
+#[derive(Debug)]
+pub struct WireError {
+    /// The error.
+    pub error: AwsError,
+    /// The protocol of the API that was called.
+    pub protocol: Protocol,
+    /// The request id, also logged with the error's source.
+    pub request_id: String,
+}
+
+impl IntoResponse for WireError {
+    fn into_response(self) -> axum::response::Response {
+        self.error
+            .to_response(self.protocol, &self.request_id)
+            .map(axum::body::Body::from)
+            .into_response()
+    }
+}
+
+/// Longest piece of client input echoed in a message.
+pub const MAX_ECHOED_INPUT_CHARS: usize = 256;
+
+/// Cuts client input for an error message, at a character boundary.
+pub(crate) fn truncate(input: &str) -> Cow<'_, str> {
+    match input.char_indices().nth(MAX_ECHOED_INPUT_CHARS) {
+        Some((end, _)) => Cow::Owned(format!("{}...", input.get(..end).unwrap_or_default())),
+        None => Cow::Borrowed(input),
+    }
+}
+
+impl From<CredentialRejection> for AwsError {
+    fn from(rejection: CredentialRejection) -> Self {
+        let error = match rejection {
+            CredentialRejection::ExpiredSessionToken => {
+                Self::new(AwsErrorCode::ExpiredToken, EXPIRED_TOKEN_MESSAGE)
+            }
+            CredentialRejection::InvalidSessionToken
+            | CredentialRejection::UnknownAccessKey
+            | CredentialRejection::InactiveAccessKey => {
+                Self::new(AwsErrorCode::InvalidClientTokenId, INVALID_TOKEN_MESSAGE)
+            }
+        };
+        error.with_source(rejection)
+    }
+}
+
+impl From<SigV4Error> for AwsError {
+    fn from(error: SigV4Error) -> Self {
+        use AwsErrorCode::{
+            IncompleteSignature, InvalidQueryParameter, MissingAuthenticationToken, RequestExpired,
+            SignatureDoesNotMatch,
+        };
+        let (code, message): (AwsErrorCode, Cow<'static, str>) = match &error {
+            SigV4Error::Missing => (
+                MissingAuthenticationToken,
+                MISSING_AUTHENTICATION_MESSAGE.into(),
+            ),
+            SigV4Error::Ambiguous => (
+                IncompleteSignature,
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or \
+                 the Authorization header should be specified"
+                    .into(),
+            ),
+            SigV4Error::UnsupportedAlgorithm(algorithm) => (
+                IncompleteSignature,
+                format!("Unsupported AWS 'algorithm': '{}'.", truncate(algorithm)).into(),
+            ),
+            SigV4Error::MalformedAuthorization => (
+                IncompleteSignature,
+                "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' \
+                 parameters, each once, separated by commas."
+                    .into(),
+            ),
+            SigV4Error::RepeatedHeader(name) => (
+                IncompleteSignature,
+                format!("The '{}' header must appear at most once.", truncate(name)).into(),
+            ),
+            SigV4Error::UnnormalizedPath => (
+                IncompleteSignature,
+                "The request path must be normalized: no '.', '..' or empty segments.".into(),
+            ),
+            SigV4Error::MissingHeaderComponents(missing) => {
+                let mut message = String::new();
+                for component in missing {
+                    message.push_str(&format!(
+                        "Authorization header requires '{component}' parameter. "
+                    ));
+                }
+                (IncompleteSignature, message.trim_end().to_owned().into())
+            }
+            SigV4Error::MissingDate => (
+                IncompleteSignature,
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' \
+                 header."
+                    .into(),
+            ),
+            SigV4Error::MissingQueryParameters(missing) => {
+                let mut message = String::new();
+                for parameter in missing {
+                    message.push_str(&format!(
+                        "AWS query-string parameters must include '{parameter}'. "
+                    ));
+                }
+                message.push_str("Re-examine the query-string parameters.");
+                (IncompleteSignature, message.into())
+            }
+            SigV4Error::MalformedCredential(credential) => (
+                IncompleteSignature,
+                format!(
+                    "Credential must have exactly 5 slash-delimited elements, e.g. \
+                     keyid/date/region/service/term, got '{}'",
+                    truncate(credential)
+                )
+                .into(),
+            ),
+            SigV4Error::MalformedDate(date) => (
+                IncompleteSignature,
+                format!(
+                    "Date must be in ISO-8601 'basic format'. Got '{}'. See \
+                     http://en.wikipedia.org/wiki/ISO_8601",
+                    truncate(date)
+                )
+                .into(),
+            ),
+            SigV4Error::MalformedSignature => (
+                IncompleteSignature,
+                "Signature must be 64 lowercase hexadecimal characters.".into(),
+            ),
+            SigV4Error::MalformedSignedHeaders => (
+                IncompleteSignature,
+                "SignedHeaders must be a non-empty, semicolon-separated list of lowercase header \
+                 names."
+                    .into(),
+            ),
+            SigV4Error::HostNotSigned => (
+                IncompleteSignature,
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
+            ),
+            SigV4Error::InvalidExpires(value) => (
+                IncompleteSignature,
+                format!(
+                    "X-Amz-Expires must be a whole number of seconds from 1 to {}, got '{}'.",
+                    sigv4::MAX_PRESIGNED_EXPIRES_SECONDS,
+                    truncate(value)
+                )
+                .into(),
+            ),
+            SigV4Error::MalformedQuery => (
+                InvalidQueryParameter,
+                "The AWS query string is malformed or does not adhere to AWS standards.".into(),
+            ),
+            SigV4Error::WrongTerminator(terminator) => (
+                SignatureDoesNotMatch,
+                format!(
+                    "Credential should be scoped with a valid terminator: 'aws4_request', not \
+                     '{}'.",
+                    truncate(terminator)
+                )
+                .into(),
+            ),
+            SigV4Error::WrongService { expected, .. } => (
+                SignatureDoesNotMatch,
+                format!("Credential should be scoped to correct service: '{expected}'.").into(),
+            ),
+            SigV4Error::InvalidRegion(region) => (
+                SignatureDoesNotMatch,
+                format!(
+                    "Credential should be scoped to a valid region, not '{}'.",
+                    truncate(region)
+                )
+                .into(),
+            ),
+            SigV4Error::ScopeDateMismatch {
+                scope_date,
+                request_time,
+            } => (
+                SignatureDoesNotMatch,
+                format!(
+                    "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of \
+                     date from HTTP: '{}' != '{}', from '{}'.",
+                    truncate(scope_date),
+                    request_time.get(..8).unwrap_or_default(),
+                    request_time
+                )
+                .into(),
+            ),
+            SigV4Error::Expired { signed_at, now } => {
+                let earliest = *now - time::Duration::minutes(MAX_SKEW_MINUTES);
+                (
+                    SignatureDoesNotMatch,
+                    format!(
+                        "Signature expired: {} is now earlier than {} ({} - {MAX_SKEW_MINUTES} min.)",
+                        sigv4::format_amz_date(*signed_at),
+                        sigv4::format_amz_date(earliest),
+                        sigv4::format_amz_date(*now),
+                    )
+                    .into(),
+                )
+            }
+            SigV4Error::NotYetCurrent { signed_at, now } => {
+                let latest = *now + time::Duration::minutes(MAX_SKEW_MINUTES);
+                (
+                    SignatureDoesNotMatch,
+                    format!(
+                        "Signature not yet current: {} is still later than {} ({} + \
+                         {MAX_SKEW_MINUTES} min.)",
+                        sigv4::format_amz_date(*signed_at),
+                        sigv4::format_amz_date(latest),
+                        sigv4::format_amz_date(*now),
+                    )
+                    .into(),
+                )
+            }
+            SigV4Error::PresignedExpired { .. } => (RequestExpired, "Request has expired.".into()),
+            SigV4Error::SignedHeaderAbsent(_)
+            | SigV4Error::UnsignedPayload
+            | SigV4Error::PayloadHashMismatch
+            | SigV4Error::SignatureMismatch => {
+                (SignatureDoesNotMatch, SIGNATURE_MISMATCH_MESSAGE.into())
+            }
+        };
+        Self::new(code, message).with_source(error)
+    }
+}

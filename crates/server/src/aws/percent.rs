@@ -1,0 +1,89 @@
+//! Percent-encoding as SigV4 and `application/x-www-form-urlencoded` need it.
+//!
+//! One decoder serves both the SigV4 canonical query string and the awsQuery parameters, so
+//! that the bytes the signature covers and the values the handlers read cannot disagree.
+
+/// Decodes `%XX` escapes and `+` (as a space, as HTML forms and botocore's `urlencode` mean
+/// it). `None` on a truncated or non-hex escape: malformed input is refused, never guessed at.
+pub(crate) fn decode(input: &str) -> Option<Vec<u8>> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some((&byte, tail)) = rest.split_first() {
+        match byte {
+            b'%' => {
+                let (&high, tail) = tail.split_first()?;
+                let (&low, tail) = tail.split_first()?;
+                out.push(hex_value(high)? << 4 | hex_value(low)?);
+                rest = tail;
+            }
+            b'+' => {
+                out.push(b' ');
+                rest = tail;
+            }
+            _ => {
+                out.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Appends `input` with every byte except the unreserved ones (`A-Z a-z 0-9 - . _ ~`, and `/`
+/// when `keep_slash`) written as `%XX` with uppercase hex: SigV4's `UriEncode`.
+pub(crate) fn encode_into(out: &mut Vec<u8>, input: &[u8], keep_slash: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in input {
+        if byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~')
+            || (keep_slash && byte == b'/')
+        {
+            out.push(byte);
+        } else {
+            out.push(b'%');
+            out.push(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'));
+            out.push(HEX.get(usize::from(byte & 0x0f)).copied().unwrap_or(b'0'));
+        }
+    }
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_escapes_and_plus() {
+        assert_eq!(
+            decode("a%20b+c%2Bd%e1%88%B4").unwrap(),
+            "a b c+d\u{1234}".as_bytes()
+        );
+    }
+
+    #[test]
+    fn refuses_truncated_and_non_hex_escapes() {
+        assert_eq!(decode("%"), None);
+        assert_eq!(decode("%4"), None);
+        assert_eq!(decode("%zz"), None);
+        assert_eq!(decode("a%g0"), None);
+    }
+
+    #[test]
+    fn encodes_all_but_unreserved_with_uppercase_hex() {
+        let mut out = Vec::new();
+        encode_into(&mut out, "a-._~/ b+%\u{1234}".as_bytes(), false);
+        assert_eq!(out, b"a-._~%2F%20b%2B%25%E1%88%B4");
+        out.clear();
+        encode_into(&mut out, b"/x y/", true);
+        assert_eq!(out, b"/x%20y/");
+    }
+}

@@ -1,0 +1,252 @@
+//! A small XML writer and the awsQuery response envelope.
+//!
+//! ```xml
+//! <{Action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+//!   <{Action}Result>…</{Action}Result>
+//!   <ResponseMetadata><RequestId>…</RequestId></ResponseMetadata>
+//! </{Action}Response>
+//! ```
+//!
+//! Element names are `&'static str`, so only code chooses them; text is escaped; nesting is by
+//! closures, so every element that is opened is closed. Lists are `<Name><member>…</member>
+//! </Name>` (awsQuery's non-flattened lists) and timestamps ISO 8601 in UTC with a `Z`
+//! (`2019-11-01T20:26:47Z`), which botocore's `QueryParser` reads.
+
+use axum::http::{HeaderValue, Response, header};
+use axum::response::IntoResponse;
+use time::OffsetDateTime;
+
+use super::error::REQUEST_ID_HEADER;
+use super::query::QueryApi;
+
+/// Builds an XML document into a `String`.
+#[derive(Debug, Default)]
+pub struct XmlWriter {
+    out: String,
+}
+
+impl XmlWriter {
+    /// An empty document.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `<name>…</name>`, the content written by `content`.
+    pub fn element(&mut self, name: &'static str, content: impl FnOnce(&mut Self)) {
+        self.open(name);
+        content(self);
+        self.close(name);
+    }
+
+    /// `<name>text</name>`, the text escaped.
+    pub fn text_element(&mut self, name: &'static str, text: &str) {
+        self.open(name);
+        escape_into(&mut self.out, text);
+        self.close(name);
+    }
+
+    /// [`Self::text_element`] when there is a value; nothing when there is none (awsQuery
+    /// leaves absent members out).
+    pub fn optional_element(&mut self, name: &'static str, text: Option<&str>) {
+        if let Some(text) = text {
+            self.text_element(name, text);
+        }
+    }
+
+    /// An integer member.
+    pub fn integer_element(&mut self, name: &'static str, value: i64) {
+        self.text_element(name, &value.to_string());
+    }
+
+    /// A boolean member (`true`/`false`).
+    pub fn boolean_element(&mut self, name: &'static str, value: bool) {
+        self.text_element(name, if value { "true" } else { "false" });
+    }
+
+    /// A timestamp member: ISO 8601, UTC, whole seconds, `Z`.
+    pub fn timestamp_element(&mut self, name: &'static str, value: OffsetDateTime) {
+        self.text_element(name, &format_timestamp(value));
+    }
+
+    /// A list member: `<name>` then one `<member>` per item, written by `item`.
+    pub fn list<T>(
+        &mut self,
+        name: &'static str,
+        items: impl IntoIterator<Item = T>,
+        mut item: impl FnMut(&mut Self, T),
+    ) {
+        self.element(name, |xml| {
+            for value in items {
+                xml.element("member", |xml| item(xml, value));
+            }
+        });
+    }
+
+    /// The document.
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    pub(crate) fn open_with_namespace(&mut self, name: &str, namespace: &'static str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push_str(" xmlns=\"");
+        escape_into(&mut self.out, namespace);
+        self.out.push_str("\">");
+    }
+
+    pub(crate) fn open(&mut self, name: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    pub(crate) fn close(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+}
+
+/// An awsQuery success response: the `<{Action}Response>` document.
+#[derive(Debug)]
+pub struct QueryResponse {
+    body: String,
+    request_id: String,
+}
+
+impl QueryResponse {
+    /// `<{action}Response><{action}Result>…</{action}Result><ResponseMetadata>…`, the result's
+    /// members written by `result`. `action` is the wire name (`AssumeRoleWithSAML`).
+    pub fn new(
+        api: QueryApi,
+        action: &'static str,
+        request_id: &str,
+        result: impl FnOnce(&mut XmlWriter),
+    ) -> Self {
+        Self::render(api, action, request_id, Some(result))
+    }
+
+    /// A response without a result element, for actions whose output has no members
+    /// (`DeleteRole`), as AWS answers them.
+    pub fn empty(api: QueryApi, action: &'static str, request_id: &str) -> Self {
+        Self::render(api, action, request_id, None::<fn(&mut XmlWriter)>)
+    }
+
+    fn render(
+        api: QueryApi,
+        action: &'static str,
+        request_id: &str,
+        result: Option<impl FnOnce(&mut XmlWriter)>,
+    ) -> Self {
+        let response = format!("{action}Response");
+        let mut xml = XmlWriter::new();
+        xml.open_with_namespace(&response, api.xml_namespace());
+        if let Some(result) = result {
+            let wrapper = format!("{action}Result");
+            xml.open(&wrapper);
+            result(&mut xml);
+            xml.close(&wrapper);
+        }
+        xml.element("ResponseMetadata", |xml| {
+            xml.text_element("RequestId", request_id)
+        });
+        xml.close(&response);
+        Self {
+            body: xml.finish(),
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    /// The XML document.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The HTTP response: 200, `text/xml`, the request id header.
+    pub fn into_http_response(self) -> Response<String> {
+        let mut response = Response::new(self.body);
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+        if let Ok(id) = HeaderValue::from_str(&self.request_id) {
+            headers.insert(REQUEST_ID_HEADER, id);
+        }
+        response
+    }
+}
+
+impl IntoResponse for QueryResponse {
+    fn into_response(self) -> axum::response::Response {
+        self.into_http_response()
+            .map(axum::body::Body::from)
+            .into_response()
+    }
+}
+
+/// ISO 8601 in UTC with whole seconds: `2019-11-01T20:26:47Z`.
+pub fn format_timestamp(value: OffsetDateTime) -> String {
+    let value = value.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        value.year(),
+        u8::from(value.month()),
+        value.day(),
+        value.hour(),
+        value.minute(),
+        value.second()
+    )
+}
+
+/// Escapes text content. Characters XML 1.0 cannot carry at all (C0 controls other than tab,
+/// newline and carriage return; U+FFFE, U+FFFF) become U+FFFD, so the document stays
+/// well-formed whatever a client stored.
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // A literal CR would be normalised to LF by the parser; the reference keeps it.
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_replaces_characters_xml_cannot_carry() {
+        let mut out = String::new();
+        escape_into(&mut out, "a<b>&\"c\"\r\n\t\u{1}\u{ffff}é");
+        assert_eq!(
+            out,
+            "a&lt;b&gt;&amp;&quot;c&quot;&#13;\n\t\u{fffd}\u{fffd}é"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_utc_whole_seconds() {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(1_572_640_007_900_000_000).unwrap();
+        let t = t.to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap());
+        assert_eq!(format_timestamp(t), "2019-11-01T20:26:47Z");
+    }
+
+    #[test]
+    fn lists_are_members() {
+        let mut xml = XmlWriter::new();
+        xml.list("Roles", ["a", "b&"], |xml, name| {
+            xml.text_element("RoleName", name)
+        });
+        assert_eq!(
+            xml.finish(),
+            "<Roles><member><RoleName>a</RoleName></member>\
+             <member><RoleName>b&amp;</RoleName></member></Roles>"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! `fedgate`, the server: AWS-compatible IAM, STS and a Connect-like contact-center instance
+//! behind one HTTP origin, speaking the wire protocols that the `aws` CLI and boto3 speak.
+//!
+//! This library holds everything the binary (`main.rs`) serves. It trusts nothing that arrives
+//! over HTTP: every request is decoded, bounded and authenticated here before any handler reads
+//! it. The pure crates (`fedgate-xmldsig`, `fedgate-saml`, `fedgate-policy`) decide; this crate
+//! maps their decisions to the wire.
+//!
+//! - [`aws`]: the AWS wire layer: SigV4 request authentication, the awsQuery protocol (STS, IAM),
+//!   XML rendering and the one mapping of every error to AWS's codes.
+
+pub mod aws;

@@ -239,7 +239,7 @@ fn check_shape(root: Node<'_, '_>, assertion: Node<'_, '_>) -> Result<(), SamlEr
                 .unwrap_or_default();
             return Err(SamlError::with(
                 Rejection::SignatureWrapped,
-                format!("a {} inside {within}", node.tag_name().name()),
+                format!("`{}` inside `{within}`", node.tag_name().name()),
             ));
         }
     }
@@ -374,7 +374,7 @@ fn check_assertion(
         if now < not_before - skew {
             return Err(SamlError::with(
                 Rejection::NotYetValid,
-                format!("NotBefore {not_before}"),
+                at("NotBefore", not_before),
             ));
         }
     }
@@ -387,7 +387,7 @@ fn check_assertion(
     {
         return Err(SamlError::with(
             Rejection::Expired,
-            format!("NotOnOrAfter {not_on_or_after}"),
+            at("NotOnOrAfter", not_on_or_after),
         ));
     }
     if let Some(not_before) = data.attribute("NotBefore") {
@@ -395,14 +395,14 @@ fn check_assertion(
         if now < not_before - skew {
             return Err(SamlError::with(
                 Rejection::NotYetValid,
-                format!("SubjectConfirmationData NotBefore {not_before}"),
+                at("SubjectConfirmationData NotBefore", not_before),
             ));
         }
     }
     if now >= confirmation_not_on_or_after + skew {
         return Err(SamlError::with(
             Rejection::SubjectConfirmationExpired,
-            format!("NotOnOrAfter {confirmation_not_on_or_after}"),
+            at("NotOnOrAfter", confirmation_not_on_or_after),
         ));
     }
 
@@ -435,13 +435,13 @@ fn check_assertion(
     if issue_instant > now + skew {
         return Err(SamlError::with(
             Rejection::IssuedInFuture,
-            format!("IssueInstant {issue_instant}"),
+            at("IssueInstant", issue_instant),
         ));
     }
     if now > issue_instant + MAX_ASSERTION_AGE + skew {
         return Err(SamlError::with(
             Rejection::TooOld,
-            format!("IssueInstant {issue_instant}"),
+            at("IssueInstant", issue_instant),
         ));
     }
 
@@ -509,6 +509,14 @@ fn attributes(assertion: &SignedElement) -> Result<Attributes, SamlError> {
         }
     }
     Ok(Attributes { entries })
+}
+
+/// `what` and an instant, for a rejection's detail.
+fn at(what: &str, instant: OffsetDateTime) -> String {
+    let text = instant
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    format!("{what} {text}")
 }
 
 fn timestamp(text: Option<&str>, what: &str) -> Result<OffsetDateTime, SamlError> {

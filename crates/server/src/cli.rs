@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod saml;
 mod xml;
 
 /// SAML federation into a contact center, in one binary.
@@ -19,6 +20,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// SAML response validation with AWS's rules.
+    #[command(subcommand)]
+    Saml(saml::SamlCommand),
     /// XML canonicalisation and XML-DSig verification.
     #[command(subcommand)]
     Xml(xml::XmlCommand),
@@ -28,6 +32,7 @@ enum Command {
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Saml(command) => saml::run(command),
         Command::Xml(command) => xml::run(command),
     }
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod policy;
+mod saml;
 mod xml;
 
 /// SAML federation into a contact center, in one binary.
@@ -20,6 +21,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// SAML response validation with AWS's rules.
+    #[command(subcommand)]
+    Saml(saml::SamlCommand),
     /// XML canonicalisation and XML-DSig verification.
     #[command(subcommand)]
     Xml(xml::XmlCommand),
@@ -32,6 +36,7 @@ enum Command {
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Saml(command) => saml::run(command),
         Command::Xml(command) => xml::run(command),
         Command::Policy(command) => policy::run(command),
     }

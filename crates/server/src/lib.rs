@@ -8,5 +8,8 @@
 //!
 //! - [`aws`]: the AWS wire layer: SigV4 request authentication, the awsQuery protocol (STS, IAM),
 //!   XML rendering and the one mapping of every error to AWS's codes.
+//! - [`sts`]: the Security Token Service; for now AWS's SAML attribute profile
+//!   ([`sts::saml_claims`]), used by `fedgate saml verify` and by `AssumeRoleWithSAML`.
 
 pub mod aws;
+pub mod sts;

@@ -136,8 +136,9 @@ def cases():
     add("cr-next-to-reference", b"<r><a>x\r&lt;</a><b>&#65;\r</b><c>\r&amp;</c><d>&gt;\r\r</d></r>",
         "a lone CR beside an entity or character reference is still a line end (LF)")
     add("cdata-after-cr-reference",
-        b"<r><a>&#13;<![CDATA[x]]>y</a><b>p&#xD;q<![CDATA[<z>]]>w&amp;v</b><c><![CDATA[x]]>&#13;<![CDATA[y]]>z</c></r>",
-        "a CR character reference followed, in the same text, by a CDATA section: all of the text is kept")
+        b"<r><a>&#13;<![CDATA[x]]>y</a><b>p&#xD;q<![CDATA[<z>]]>w&amp;v</b><c><![CDATA[x]]>&#13;<![CDATA[y]]>z</c>"
+        b"<d>&#65;\r<![CDATA[x]]>y</d><e><![CDATA[x]]>a\r&apos;</e><f>&amp;\r<![CDATA[x]]>y</f></r>",
+        "CDATA sections in one text with CR (referenced or literal) and references: all of the text is kept")
     add("char-refs", '<r a="&#65;&#x42;&#x20AC;&#128512;">&#65;&#x42;&#x20AC;&#128512;&#x9;&#xA;</r>\n',
         "character references become UTF-8 characters (except the ones c14n escapes)")
     add("cdata", '<r><![CDATA[a < b & c > d]]><c><![CDATA[]]></c><![CDATA[x]]>y<![CDATA[\r\n]]></r>\n',

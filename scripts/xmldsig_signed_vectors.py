@@ -338,6 +338,9 @@ def generate(tmp: Path, vectors_module):
           "RSA-PSS SHA-256 (MGF1-SHA256, salt 32): the xmlsec1 RSA-SHA256 document with SignatureMethod "
           "switched, SignedInfo canonicalised by lxml and signed by openssl", signed_ids=[A_ID])
 
+    # ---- shapes of real identity providers (prefixes and default namespaces as they write them) ----
+    idp_shapes(c, signed)
+
     # ---- weak ----------------------------------------------------------------------------------
     sv = re.search(rb"<ds:SignatureValue>([^<]*)</ds:SignatureValue>", base).group(1)
     dv = re.search(rb"<ds:DigestValue>([^<]*)</ds:DigestValue>", base).group(1)
@@ -526,6 +529,85 @@ def generate(tmp: Path, vectors_module):
     for sec, *_ in c.rows:
         counts[sec] = counts.get(sec, 0) + 1
     print("signed: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({len(c.rows)} cases)")
+
+
+def unprefixed(sig: str) -> str:
+    """The Signature template with XML-DSig as the default namespace (no ds: prefix)."""
+    return sig.replace("<ds:", "<").replace("</ds:", "</").replace("xmlns:ds=", "xmlns=")
+
+
+def idp_shapes(c, signed):
+    """Namespace layouts seen from real IdPs, signed by xmlsec1 (the layouts, not their code)."""
+    s = "idp-shapes"
+    a_xp = "/*[local-name()='Response']/*[local-name()='Assertion']/*[local-name()='Signature']"
+    r_xp = "/*[local-name()='Response']/*[local-name()='Signature']"
+    subject = (f'<Subject><NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">alice@example.test'
+               f'</NameID><SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
+               f'<SubjectConfirmationData NotOnOrAfter="2026-01-01T00:05:00Z" Recipient="{AWS}"/>'
+               f'</SubjectConfirmation></Subject>')
+    # Default namespaces everywhere, unprefixed XML-DSig (the layout of Microsoft Entra ID / AD FS)
+    entra = (f'<samlp:Response xmlns:samlp="{V.SAMLP}" ID="_r7c1e2b9a04d6" Version="2.0" '
+             f'IssueInstant="2026-01-01T00:00:00Z" Destination="{AWS}">'
+             f'<Issuer xmlns="{V.SAML}">{ISSUER}</Issuer><samlp:Status><samlp:StatusCode '
+             f'Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
+             f'<Assertion xmlns="{V.SAML}" ID="{A_ID}" IssueInstant="2026-01-01T00:00:00Z" Version="2.0">'
+             f'<Issuer>{ISSUER}</Issuer>{unprefixed(sig_template(f"#{A_ID}"))}{subject}'
+             f'<AttributeStatement><Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><AttributeValue>'
+             f'{ROLE}</AttributeValue></Attribute></AttributeStatement></Assertion></samlp:Response>')
+    c.add("shape-default-namespaces", signed("shape-default-namespaces", entra, "rsa2048", [a_xp]), "accept",
+          "assertion in the default namespace, unprefixed <Signature xmlns=\"…xmldsig#\">, one line",
+          signed_ids=[A_ID], section=s)
+    # saml2p:/saml2: prefixes, xmlns:xs declared on each AttributeValue, Response signed (Okta-like)
+    okta = (f'<?xml version="1.0" encoding="UTF-8"?><saml2p:Response xmlns:saml2p="{V.SAMLP}" '
+            f'Destination="{AWS}" ID="{R_ID}" IssueInstant="2026-01-01T00:00:00Z" Version="2.0">'
+            f'<saml2:Issuer xmlns:saml2="{V.SAML}">{ISSUER}</saml2:Issuer>{sig_template(f"#{R_ID}")}'
+            f'<saml2p:Status><saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></saml2p:Status>'
+            f'<saml2:Assertion xmlns:saml2="{V.SAML}" ID="{A_ID}" IssueInstant="2026-01-01T00:00:00Z" Version="2.0">'
+            f'<saml2:Issuer>{ISSUER}</saml2:Issuer>'
+            + subject.replace("<", "<saml2:").replace("<saml2:/", "</saml2:")
+            + f'<saml2:AttributeStatement><saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">'
+            f'<saml2:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+            f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">{ROLE}</saml2:AttributeValue>'
+            f'</saml2:Attribute></saml2:AttributeStatement></saml2:Assertion></saml2p:Response>')
+    c.add("shape-saml2-prefixes", signed("shape-saml2-prefixes", okta, "rsa2048", [r_xp]), "accept",
+          "saml2p:/saml2: prefixes, xmlns:xs on the AttributeValue, the Response signed",
+          signed_ids=[R_ID], section=s)
+    # ns0:/ns1: prefixes as ElementTree writes them, both signed (pysaml2-like)
+    ns = (f'<ns0:Response xmlns:ns0="{V.SAMLP}" xmlns:ns1="{V.SAML}" xmlns:ds="{V.DS}" ID="{R_ID}" '
+          f'Version="2.0" IssueInstant="2026-01-01T00:00:00Z" Destination="{AWS}">'
+          f'<ns1:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{ISSUER}</ns1:Issuer>'
+          f'{sig_template(f"#{R_ID}").replace(f" xmlns:ds={chr(34)}{V.DS}{chr(34)}", "")}'
+          f'<ns0:Status><ns0:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></ns0:Status>'
+          f'<ns1:Assertion ID="{A_ID}" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">'
+          f'<ns1:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{ISSUER}</ns1:Issuer>'
+          f'{sig_template(f"#{A_ID}").replace(f" xmlns:ds={chr(34)}{V.DS}{chr(34)}", "")}'
+          + subject.replace("<", "<ns1:").replace("<ns1:/", "</ns1:")
+          + f'<ns1:AttributeStatement><ns1:Attribute FriendlyName="Role" '
+          f'Name="https://aws.amazon.com/SAML/Attributes/Role" '
+          f'NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"><ns1:AttributeValue '
+          f'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+          f'xsi:type="xs:string">{ROLE}</ns1:AttributeValue></ns1:Attribute></ns1:AttributeStatement>'
+          f'</ns1:Assertion></ns0:Response>')
+    c.add("shape-ns0-prefixes-both", signed("shape-ns0-prefixes-both", ns, "rsa2048", [a_xp, r_xp]), "accept",
+          "ns0:/ns1: prefixes, xmlns:ds declared once on the Response root, assertion and Response signed",
+          signed_ids=[R_ID, A_ID], section=s)
+    # The default namespace of the Response is SAML protocol, assertion prefixed (Shibboleth-like)
+    shib = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response xmlns="{V.SAMLP}" Destination="{AWS}" '
+            f'ID="{R_ID}" IssueInstant="2026-01-01T00:00:00Z" Version="2.0">\n'
+            f'  <saml2:Issuer xmlns:saml2="{V.SAML}">{ISSUER}</saml2:Issuer>\n'
+            f'  <Status><StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></Status>\n'
+            f'  <saml2:Assertion xmlns:saml2="{V.SAML}" xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+            f'ID="{A_ID}" IssueInstant="2026-01-01T00:00:00Z" Version="2.0">\n'
+            f'    <saml2:Issuer>{ISSUER}</saml2:Issuer>\n    {sig_template(f"#{A_ID}", prefixlist="xsd")}\n    '
+            + subject.replace("<", "<saml2:").replace("<saml2:/", "</saml2:")
+            + f'\n    <saml2:AttributeStatement><saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">'
+            f'<saml2:AttributeValue xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xsd:string">'
+            f'{ROLE}</saml2:AttributeValue></saml2:Attribute></saml2:AttributeStatement>\n'
+            f'  </saml2:Assertion>\n</Response>\n')
+    c.add("shape-protocol-default-namespace", signed("shape-protocol-default-namespace", shib, "rsa2048", [a_xp]),
+          "accept",
+          "the Response in the default (protocol) namespace, a prefixed assertion inside it, PrefixList \"xsd\"",
+          signed_ids=[A_ID], section=s)
 
 
 def assertion_signed_uri(uri):

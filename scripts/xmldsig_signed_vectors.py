@@ -504,6 +504,20 @@ def generate(tmp: Path, vectors_module):
                          sig="\n    " + sig_with_object.decode()).encode()
     c.add("xsw-original-in-object", response(evil_obj.decode()).encode(), "MalformedSignature",
           "evil assertion whose Signature carries the original in a ds:Object", section=w)
+    c.add("xsw-evil-sibling-before",
+          response(evil.decode() + "\n  " + orig.decode()).encode(), "accept",
+          "an unsigned evil assertion before the signed original, both children of the Response: only the "
+          "original's ID is reported", signed_ids=[A_ID], section=w)
+    c.add("xsw-original-nested-in-evil",
+          response(evil.decode().replace("</saml:Subject>", "</saml:Subject>\n    <saml:Advice>" + orig.decode()
+                                          + "</saml:Advice>")).encode(), "accept",
+          "the signed original inside saml:Advice of an unsigned evil assertion: the inner signature verifies, "
+          "the outer assertion is not reported", signed_ids=[A_ID], section=w)
+    c.add("xsw-evil-id-attribute-case",
+          response(evil.decode().replace('ID="_evil0c3d5e7f9a1"', f'ID="_evil0c3d5e7f9a1" Id="{A_ID}" id="{A_ID}"')
+                   + "\n  " + orig.decode()).encode(), "accept",
+          "an evil assertion carrying the signed ID in Id= and id= attributes: only ID= is an ID, no duplicate, "
+          "only the original is reported", signed_ids=[A_ID], section=w)
     c.add("xsw-evil-response-wraps-signed",
           response(evil.decode(), extensions=element_bytes(resp_only, b"samlp:Response").decode(),
                    rid="_r0evil0000001").encode(),

@@ -155,7 +155,7 @@ struct Envelope {
 }
 
 impl Envelope {
-    fn signed(response: &SignedElement) -> Self {
+    fn signed(response: SignedElement<'_>) -> Self {
         Self {
             issuer: response
                 .children_named(ASSERTION_NAMESPACE, "Issuer")
@@ -251,7 +251,7 @@ fn check_assertion(
     sp: &ServiceProvider,
     entity_id: &str,
     envelope: &Envelope,
-    assertion: &SignedElement,
+    assertion: SignedElement<'_>,
     signature: SignatureCoverage,
     now: OffsetDateTime,
 ) -> Result<ValidAssertion, SamlError> {
@@ -489,7 +489,7 @@ fn check_issuer(issuer: &str, format: Option<&str>, entity_id: &str) -> Result<(
     Ok(())
 }
 
-fn attributes(assertion: &SignedElement) -> Result<Attributes, SamlError> {
+fn attributes(assertion: SignedElement<'_>) -> Result<Attributes, SamlError> {
     let mut entries = Vec::new();
     for statement in assertion.children_named(ASSERTION_NAMESPACE, "AttributeStatement") {
         for attribute in statement.children_named(ASSERTION_NAMESPACE, "Attribute") {
@@ -525,11 +525,11 @@ fn timestamp(text: Option<&str>, what: &str) -> Result<OffsetDateTime, SamlError
 }
 
 /// The one child `{namespace}name`, or `None` when there is none or more than one.
-fn only_child<'a>(
-    parent: &'a SignedElement,
-    namespace: &'a str,
-    name: &'a str,
-) -> Option<&'a SignedElement> {
+fn only_child<'s>(
+    parent: SignedElement<'s>,
+    namespace: &str,
+    name: &str,
+) -> Option<SignedElement<'s>> {
     let mut children = parent.children_named(namespace, name);
     match (children.next(), children.next()) {
         (Some(one), None) => Some(one),

@@ -341,7 +341,17 @@ fn character_data<'a>(input: &str, node: Node<'a, '_>) -> Cow<'a, str> {
     if !text.contains('\r') {
         return Cow::Borrowed(text);
     }
-    let Some(mut rest) = input.get(node.range()) else {
+    // roxmltree joins text, references and CDATA sections into one node whose range covers only
+    // the first part: the source of the whole run ends where the next node (or the parent's end
+    // tag) starts.
+    let start = node.range().start;
+    let end = match node.next_sibling() {
+        Some(next) => Some(next.range().start),
+        None => node
+            .parent()
+            .and_then(|parent| input.get(..parent.range().end)?.rfind('<')),
+    };
+    let Some(mut rest) = end.and_then(|end| input.get(start..end)) else {
         return Cow::Borrowed(text);
     };
     let mut decoded = Vec::with_capacity(rest.len());

@@ -1,6 +1,5 @@
 //! The proof of verification: the signed element exactly as canonicalised and hashed.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::algorithm::{DigestAlgorithm, SignatureAlgorithm};
@@ -180,20 +179,13 @@ impl<'s> SignedElement<'s> {
 
     /// All of the element's own character data, concatenated: a comment or processing
     /// instruction inside a value never truncates it.
-    pub fn text(self) -> Cow<'s, str> {
-        let mut texts = self.nodes().filter_map(|node| match node {
-            SignedNode::Text(text) => Some(text),
-            SignedNode::Element(_) => None,
-        });
-        match (texts.next(), texts.next()) {
-            (None, _) => Cow::Borrowed(""),
-            (Some(only), None) => Cow::Borrowed(only),
-            (Some(first), Some(second)) => {
-                let mut text = format!("{first}{second}");
-                texts.for_each(|t| text.push_str(t));
-                Cow::Owned(text)
-            }
-        }
+    pub fn text(self) -> String {
+        self.nodes()
+            .filter_map(|node| match node {
+                SignedNode::Text(text) => Some(text),
+                SignedNode::Element(_) => None,
+            })
+            .collect()
     }
 
     fn element(self) -> Option<&'s ElementData> {

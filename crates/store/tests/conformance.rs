@@ -774,6 +774,14 @@ async fn audit(store: &dyn Store) {
     assert_eq!(got, [events[2].clone(), events[1].clone()], "newest first");
     assert!(recent[0].seq > recent[1].seq);
     assert_eq!(store.recent_audit(10).await.unwrap().len(), 3);
+
+    // A batch larger than one statement takes is still appended whole, in order.
+    let batch: Vec<_> = (10..310).map(|i| event(i, Outcome::Failure)).collect();
+    store.append_audit(&batch).await.unwrap();
+    let recent = store.recent_audit(1000).await.unwrap();
+    assert_eq!(recent.len(), 303);
+    assert_eq!(recent[0].event, batch[299]);
+    assert_eq!(recent[299].event, batch[0]);
 }
 
 async fn deletes(store: &dyn Store) {

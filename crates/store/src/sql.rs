@@ -229,6 +229,17 @@ pub(crate) fn into_page<T>(mut rows: Vec<(String, T)>, page: &PageRequest) -> Pa
 
 #[async_trait]
 impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.write).await?;
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
     async fn bootstrap_account(&self, candidate: &Account) -> Result<Bootstrapped, StoreError> {
         account::bootstrap(self, candidate).await
     }

@@ -20,6 +20,16 @@ use crate::model::{
 /// ignore case too, and return the name as created.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
+    // --- lifecycle ---------------------------------------------------------------------------
+
+    /// Checks that the database answers (for `/healthz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Closes every connection, waiting for those in use to be returned (for a graceful
+    /// shutdown; SQLite checkpoints its WAL as the last one closes). Later calls fail with
+    /// `Unavailable`.
+    async fn close(&self);
+
     // --- account ---------------------------------------------------------------------------
 
     /// Stores `candidate` as the account unless one exists, and returns the account stored.

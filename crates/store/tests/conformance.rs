@@ -33,6 +33,7 @@ const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
 // --- the story -----------------------------------------------------------------------------
 
 async fn story(store: &dyn Store) {
+    store.ping().await.unwrap();
     account(store).await;
     saml_providers(store).await;
     roles(store).await;
@@ -45,6 +46,16 @@ async fn story(store: &dyn Store) {
     audit(store).await;
     deletes(store).await;
     contact_center(store).await;
+
+    store.close().await;
+    assert!(matches!(
+        store.ping().await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.account().await,
+        Err(StoreError::Unavailable(_))
+    ));
 }
 
 fn candidate_account(id: &str, secret: &[u8]) -> Account {

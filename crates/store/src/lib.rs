@@ -31,10 +31,10 @@ use std::sync::Arc;
 
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
-    AccessKey, AccessKeyId, Account, AccountId, AuditEvent, AuditRecord, Bootstrapped, IamPath,
-    IdentityManagement, Instance, InstanceAlias, InstanceId, ManagedPolicy, Marker, NewInstance,
-    NewManagedPolicy, Outcome, Page, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
-    PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Role, RoleId, RoleName,
+    AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, AuditRecord, Bootstrapped,
+    IamPath, IdentityManagement, Instance, InstanceAlias, InstanceId, ManagedPolicy, Marker,
+    NewInstance, NewManagedPolicy, Outcome, Page, PageRequest, PhoneConfig, PhoneType, PolicyId,
+    PolicyKey, PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Role, RoleId, RoleName,
     RolePermissions, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId, SamlProvider,
     Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind, Tag, TagTarget,
     TokenId, User, UserId, UserUpdate, Username, VersionId,

@@ -20,11 +20,11 @@ use time::OffsetDateTime;
 
 use crate::error::BackendError;
 use crate::model::{
-    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias, InstanceId,
-    ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName,
-    PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate,
-    RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session, SessionId, Tag,
-    TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+    Account, AgentStatus, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias,
+    InstanceId, ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
+    PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
+    RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
+    SessionId, Tag, TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
 };
 use crate::store::UserImport;
 use crate::{Store, StoreError};
@@ -564,6 +564,24 @@ impl Store for SqlStore {
 
     async fn delete_user(&self, instance: &InstanceId, id: &UserId) -> Result<(), StoreError> {
         connect::user::delete(self, instance, id).await
+    }
+
+    async fn set_agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+        status: AgentStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        connect::user::set_status(self, instance, user, status, at).await
+    }
+
+    async fn agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+    ) -> Result<(AgentStatus, Option<OffsetDateTime>), StoreError> {
+        connect::user::status(self, instance, user).await
     }
 
     async fn begin_user_import(

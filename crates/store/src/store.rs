@@ -5,11 +5,11 @@ use time::OffsetDateTime;
 
 use crate::StoreError;
 use crate::model::{
-    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias, InstanceId,
-    ManagedPolicy, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName,
-    PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate,
-    RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session, SessionId, Tag,
-    TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+    Account, AgentStatus, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias,
+    InstanceId, ManagedPolicy, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
+    PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
+    RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
+    SessionId, Tag, TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
 };
 
 /// Everything fedgate keeps across restarts and shares between nodes.
@@ -344,6 +344,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Deletes a user and its tags.
     async fn delete_user(&self, instance: &InstanceId, id: &UserId) -> Result<(), StoreError>;
+
+    /// Sets an agent's status, as of `at`: `NotFound(Instance)` or `NotFound(User)`.
+    async fn set_agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+        status: AgentStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// An agent's status and when it was set (`Offline` and `None` until it first is).
+    async fn agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+    ) -> Result<(AgentStatus, Option<OffsetDateTime>), StoreError>;
 
     /// Starts a bulk import into the instance: users added to it are all created when it is
     /// committed, or none (dropping it, or a failure of any, creates none). It holds a write

@@ -16,7 +16,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use fedgate_store::{
-    AccessKey, AccessKeyId, Account, AccountId, AuditEvent, Conflict, Entity, IamPath,
+    AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, Conflict, Entity, IamPath,
     IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance, NewManagedPolicy,
     Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey, PolicyName, ProviderId,
     ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId,
@@ -1104,6 +1104,30 @@ async fn contact_center(store: &dyn Store) {
     assert!(matches!(
         store.create_user(&acme, &again, &[]).await,
         Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
+    ));
+    assert_eq!(
+        store.agent_status(&acme, &alice.id).await.unwrap(),
+        (AgentStatus::Offline, None)
+    );
+    store
+        .set_agent_status(&acme, &alice.id, AgentStatus::Available, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.agent_status(&acme, &alice.id).await.unwrap(),
+        (AgentStatus::Available, Some(NOW))
+    );
+    assert!(matches!(
+        store
+            .set_agent_status(&acme, &UserId::new("u-none"), AgentStatus::Offline, NOW)
+            .await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+    assert!(matches!(
+        store
+            .agent_status(&InstanceId::new("i-none"), &alice.id)
+            .await,
+        Err(StoreError::NotFound(Entity::Instance))
     ));
     let capital = user_named("i-acme", "u-capital", "Alice");
     store.create_user(&acme, &capital, &[]).await.unwrap();

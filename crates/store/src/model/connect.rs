@@ -194,3 +194,29 @@ pub struct UserUpdate {
     /// The new `LastModifiedTime`.
     pub updated_at: OffsetDateTime,
 }
+
+/// An agent's status in the contact control panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentStatus {
+    /// Ready for contacts.
+    Available,
+    /// Not taking contacts: every agent's status until it is first set.
+    Offline,
+}
+
+impl AgentStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "AVAILABLE",
+            Self::Offline => "OFFLINE",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "AVAILABLE" => Some(Self::Available),
+            "OFFLINE" => Some(Self::Offline),
+            _ => None,
+        }
+    }
+}

@@ -6,12 +6,13 @@ use std::fmt;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use time::OffsetDateTime;
 
 use super::require_instance;
 use crate::error::{BackendError, write_error};
 use crate::model::{
-    InstanceId, Page, PageRequest, PhoneConfig, PhoneType, RoutingProfileId, SecurityProfileId,
-    Tag, User, UserId, UserUpdate, Username,
+    AgentStatus, InstanceId, Page, PageRequest, PhoneConfig, PhoneType, RoutingProfileId,
+    SecurityProfileId, Tag, User, UserId, UserUpdate, Username,
 };
 use crate::sql::{Owner, SqlStore, Tx, instant, owned_page, seconds, small, tag};
 use crate::store::UserImport;
@@ -175,6 +176,59 @@ pub(crate) async fn delete(
     .bind(instance.as_str())
     .bind(id.as_str());
     tag::delete_tagged(db, Entity::User, delete).await
+}
+
+pub(crate) async fn set_status(
+    db: &SqlStore,
+    instance: &InstanceId,
+    id: &UserId,
+    status: AgentStatus,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE connect_users SET agent_status = $3, agent_status_at = $4
+         WHERE instance_id = $1 AND user_id = $2",
+    )
+    .bind(instance.as_str())
+    .bind(id.as_str())
+    .bind(status.as_str())
+    .bind(seconds(at))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        require_instance(&mut tx, instance).await?;
+        return Err(StoreError::NotFound(Entity::User));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn status(
+    db: &SqlStore,
+    instance: &InstanceId,
+    id: &UserId,
+) -> Result<(AgentStatus, Option<OffsetDateTime>), StoreError> {
+    let mut conn = db.read().acquire().await?;
+    let row = sqlx::query(
+        "SELECT agent_status, agent_status_at FROM connect_users
+         WHERE instance_id = $1 AND user_id = $2",
+    )
+    .bind(instance.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        require_instance(&mut conn, instance).await?;
+        return Err(StoreError::NotFound(Entity::User));
+    };
+    let status: String = row.try_get("agent_status")?;
+    let status = AgentStatus::parse(&status).ok_or(StoreError::Unavailable(
+        BackendError::corrupt("agent status"),
+    ))?;
+    let at: Option<i64> = row.try_get("agent_status_at")?;
+    Ok((status, at.map(instant).transpose()?))
 }
 
 pub(crate) async fn begin_import(

@@ -1471,11 +1471,35 @@ where
         .connect(&base)
         .await
         .unwrap();
-    let schema: String =
-        sqlx::query_scalar("SELECT 'fedgate_test_' || replace(gen_random_uuid()::text, '-', '')")
-            .fetch_one(&admin)
-            .await
-            .unwrap();
+    // Named with the server's clock, so that schemas left by a killed run can be told apart
+    // from those of runs in progress, and swept an hour later.
+    let (schema, now): (String, i64) = sqlx::query_as(
+        "SELECT 'fedgate_test_' || extract(epoch FROM now())::bigint || '_'
+                || replace(gen_random_uuid()::text, '-', ''),
+                extract(epoch FROM now())::bigint",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'fedgate_test_%'",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    for stale in existing {
+        let started = stale
+            .split('_')
+            .nth(2)
+            .and_then(|epoch| epoch.parse::<i64>().ok());
+        if started.is_some_and(|started| started < now - 3600) {
+            let drop = format!("DROP SCHEMA IF EXISTS {stale} CASCADE");
+            sqlx::query(sqlx::AssertSqlSafe(drop))
+                .execute(&admin)
+                .await
+                .unwrap();
+        }
+    }
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&admin)
         .await

@@ -103,6 +103,7 @@ enum Inner {
     Driver(sqlx::Error),
     Migrate(sqlx::migrate::MigrateError),
     Corrupt(&'static str),
+    Abandoned(&'static str),
 }
 
 impl BackendError {
@@ -110,6 +111,11 @@ impl BackendError {
     /// enumeration value): only a database written by something else produces it.
     pub(crate) fn corrupt(what: &'static str) -> Self {
         Self(Inner::Corrupt(what))
+    }
+
+    /// A transaction that an earlier failure left unusable, asked to go on.
+    pub(crate) fn abandoned(what: &'static str) -> Self {
+        Self(Inner::Abandoned(what))
     }
 }
 
@@ -119,6 +125,7 @@ impl fmt::Debug for BackendError {
             Inner::Driver(e) => fmt::Debug::fmt(e, f),
             Inner::Migrate(e) => fmt::Debug::fmt(e, f),
             Inner::Corrupt(what) => write!(f, "Corrupt({what:?})"),
+            Inner::Abandoned(what) => write!(f, "Abandoned({what:?})"),
         }
     }
 }
@@ -129,6 +136,7 @@ impl fmt::Display for BackendError {
             Inner::Driver(e) => fmt::Display::fmt(e, f),
             Inner::Migrate(e) => write!(f, "migration failed: {e}"),
             Inner::Corrupt(what) => write!(f, "stored value does not decode: {what}"),
+            Inner::Abandoned(what) => write!(f, "{what} failed earlier and was rolled back"),
         }
     }
 }
@@ -138,7 +146,7 @@ impl std::error::Error for BackendError {
         match &self.0 {
             Inner::Driver(e) => Some(e),
             Inner::Migrate(e) => Some(e),
-            Inner::Corrupt(_) => None,
+            Inner::Corrupt(_) | Inner::Abandoned(_) => None,
         }
     }
 }

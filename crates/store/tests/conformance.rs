@@ -1255,7 +1255,27 @@ async fn contact_center(store: &dyn Store) {
         import.add(&user_named("i-acme", "u-bob-2", "bob")).await,
         Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
     ));
-    drop(import);
+    // SECURITY: committing after a failed add must not keep the rows before it.
+    assert!(matches!(
+        import.add(&user_named("i-acme", "u-gina", "gina")).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        import.commit().await,
+        Err(StoreError::Unavailable(_))
+    ));
+    let mut import = store.begin_user_import(&acme).await.unwrap();
+    let mut half = user_named("i-acme", "u-half", "half");
+    half.security_profiles
+        .push(SecurityProfileId::new("i-beta-sp-Admin"));
+    assert!(matches!(
+        import.add(&half).await,
+        Err(StoreError::NotFound(Entity::SecurityProfile))
+    ));
+    assert!(matches!(
+        import.commit().await,
+        Err(StoreError::Unavailable(_))
+    ));
     let mut import = store.begin_user_import(&acme).await.unwrap();
     import
         .add(&user_named("i-acme", "u-frank", "frank"))

@@ -241,6 +241,7 @@ pub(crate) async fn begin_import(
         tx,
         instance: instance.clone(),
         added: 0,
+        failed: false,
     }))
 }
 
@@ -249,6 +250,9 @@ struct Import {
     tx: Tx,
     instance: InstanceId,
     added: u64,
+    /// Set by a failed `add`. SECURITY: a commit after a failure would keep the rows before it
+    /// (SQLite) or silently roll back (PostgreSQL); either breaks all-or-nothing, so it is refused.
+    failed: bool,
 }
 
 impl fmt::Debug for Import {
@@ -256,6 +260,7 @@ impl fmt::Debug for Import {
         f.debug_struct("Import")
             .field("instance", &self.instance)
             .field("added", &self.added)
+            .field("failed", &self.failed)
             .finish_non_exhaustive()
     }
 }
@@ -263,12 +268,25 @@ impl fmt::Debug for Import {
 #[async_trait]
 impl UserImport for Import {
     async fn add(&mut self, user: &User) -> Result<(), StoreError> {
-        insert(&mut self.tx, &self.instance, user).await?;
+        if self.failed {
+            return Err(StoreError::Unavailable(BackendError::abandoned(
+                "the import",
+            )));
+        }
+        let added = insert(&mut self.tx, &self.instance, user).await;
+        self.failed = added.is_err();
+        added?;
         self.added += 1;
         Ok(())
     }
 
     async fn commit(self: Box<Self>) -> Result<u64, StoreError> {
+        if self.failed {
+            // Dropping the transaction rolls it back.
+            return Err(StoreError::Unavailable(BackendError::abandoned(
+                "the import",
+            )));
+        }
         self.tx.commit().await?;
         Ok(self.added)
     }

@@ -14,8 +14,9 @@ use crate::model::{
 
 /// Everything fedgate keeps across restarts and shares between nodes.
 ///
-/// Every method is one transaction: it happens entirely or not at all. Time is always an
-/// argument; the store never reads the clock. Names of SAML providers, roles and managed policies
+/// Every write is one transaction: it happens entirely or not at all (a bulk import is one
+/// transaction across calls, see [`UserImport`]). Time is always an argument; the store never
+/// reads the clock. Names of SAML providers, roles and managed policies
 /// are unique in the account and compared ASCII-case-insensitively (IAM's rule); lookups by name
 /// ignore case too, and return the name as created.
 #[async_trait]

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, SqlSafeStr, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, SqlSafeStr, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::BackendError;
@@ -120,6 +120,31 @@ pub(crate) fn assert_lists_every_migration(folder: &str, listed: &[(i64, &str, &
         .map(|(version, name, _)| format!("{version:04}_{name}.sql"))
         .collect();
     assert_eq!(files, expected);
+}
+
+/// The statement `head VALUES ($1, …, $columns), ($columns+1, …), …` for `rows` rows: one
+/// statement, atomic by itself, for many rows. Only generated placeholders are formatted into
+/// it; every value is bound.
+pub(crate) fn insert_rows(
+    head: &'static str,
+    rows: usize,
+    columns: usize,
+) -> AssertSqlSafe<String> {
+    let mut sql = String::with_capacity(head.len() + rows * columns * 6);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    AssertSqlSafe(sql)
 }
 
 // --- values as stored ------------------------------------------------------------------------
@@ -589,5 +614,22 @@ impl Store for SqlStore {
         instance: &InstanceId,
     ) -> Result<Box<dyn UserImport>, StoreError> {
         connect::user::begin_import(self, instance).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert_rows;
+
+    #[test]
+    fn insert_rows_numbers_every_placeholder_once() {
+        assert_eq!(
+            insert_rows("INSERT INTO t (a, b)", 1, 2).0,
+            "INSERT INTO t (a, b) VALUES ($1, $2)"
+        );
+        assert_eq!(
+            insert_rows("INSERT INTO t (a, b, c)", 2, 3).0,
+            "INSERT INTO t (a, b, c) VALUES ($1, $2, $3), ($4, $5, $6)"
+        );
     }
 }

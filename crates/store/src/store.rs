@@ -374,11 +374,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// A bulk user import in progress: one transaction.
 #[async_trait]
 pub trait UserImport: Send + std::fmt::Debug {
-    /// Adds a user, with the errors of [`Store::create_user`]. After an error the import is
-    /// abandoned: further adds and the commit fail, and nothing is created.
+    /// Adds a user. Users are written in batches, so the errors of [`Store::create_user`]
+    /// for this user may come from a later `add` or from `commit`; the importer validates rows
+    /// before it adds them. After an error the import is abandoned: further adds and the commit
+    /// fail, and nothing is created.
     async fn add(&mut self, user: &User) -> Result<(), StoreError>;
 
-    /// Creates every user added, and returns how many; after a failed `add`, creates none and
-    /// fails.
+    /// Creates every user added, and returns how many; after an error, creates none and fails.
     async fn commit(self: Box<Self>) -> Result<u64, StoreError>;
 }

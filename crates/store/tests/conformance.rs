@@ -1246,31 +1246,53 @@ async fn contact_center(store: &dyn Store) {
         ["Alice", "alice", "bob", "carol", "dave"]
     );
 
+    // A conflict found at commit creates no one.
     let mut import = store.begin_user_import(&acme).await.unwrap();
     import
         .add(&user_named("i-acme", "u-erin", "erin"))
         .await
         .unwrap();
-    assert!(matches!(
-        import.add(&user_named("i-acme", "u-bob-2", "bob")).await,
-        Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
-    ));
-    // SECURITY: committing after a failed add must not keep the rows before it.
-    assert!(matches!(
-        import.add(&user_named("i-acme", "u-gina", "gina")).await,
-        Err(StoreError::Unavailable(_))
-    ));
+    import
+        .add(&user_named("i-acme", "u-bob-2", "bob"))
+        .await
+        .unwrap();
     assert!(matches!(
         import.commit().await,
-        Err(StoreError::Unavailable(_))
+        Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
     ));
     let mut import = store.begin_user_import(&acme).await.unwrap();
     let mut half = user_named("i-acme", "u-half", "half");
     half.security_profiles
         .push(SecurityProfileId::new("i-beta-sp-Admin"));
+    import.add(&half).await.unwrap();
     assert!(matches!(
-        import.add(&half).await,
+        import.commit().await,
         Err(StoreError::NotFound(Entity::SecurityProfile))
+    ));
+    // SECURITY: a conflict found in a batch written by `add` abandons the import: later adds and
+    // the commit fail, and the batches before it are not kept.
+    let mut import = store.begin_user_import(&acme).await.unwrap();
+    let mut failure = None;
+    for i in 0..1000 {
+        let user = if i == 700 {
+            user_named("i-acme", "u-bob-3", "bob")
+        } else {
+            user_named("i-acme", &format!("u-bulk-{i}"), &format!("bulk-{i:04}"))
+        };
+        if let Err(e) = import.add(&user).await {
+            failure = Some((i, e));
+            break;
+        }
+    }
+    let (at, error) = failure.expect("the duplicate is found by a write before the commit");
+    assert!((700..1000).contains(&at));
+    assert!(matches!(
+        error,
+        StoreError::Conflict(Conflict::AlreadyExists(Entity::User))
+    ));
+    assert!(matches!(
+        import.add(&user_named("i-acme", "u-late", "late")).await,
+        Err(StoreError::Unavailable(_))
     ));
     assert!(matches!(
         import.commit().await,

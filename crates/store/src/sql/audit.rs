@@ -1,8 +1,8 @@
 //! The audit trail: appended, never changed.
 
-use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use sqlx::{Any, Executor, Row};
 
-use super::{SqlStore, instant, seconds};
+use super::{SqlStore, insert_rows, instant, seconds};
 use crate::StoreError;
 use crate::error::BackendError;
 use crate::model::{AuditEvent, AuditRecord, Outcome};
@@ -31,24 +31,8 @@ async fn insert<'c>(
     executor: impl Executor<'c, Database = Any>,
     events: &[AuditEvent],
 ) -> Result<(), StoreError> {
-    let mut sql = String::from(
-        "INSERT INTO audit_events (at, request_id, actor, action, outcome, detail) VALUES ",
-    );
-    for i in 0..events.len() {
-        let p = i * 6;
-        let separator = if i == 0 { "" } else { ", " };
-        // Only generated placeholders are formatted into the statement; values are bound.
-        sql.push_str(&format!(
-            "{separator}(${}, ${}, ${}, ${}, ${}, ${})",
-            p + 1,
-            p + 2,
-            p + 3,
-            p + 4,
-            p + 5,
-            p + 6
-        ));
-    }
-    let mut query = sqlx::query(AssertSqlSafe(sql));
+    let head = "INSERT INTO audit_events (at, request_id, actor, action, outcome, detail)";
+    let mut query = sqlx::query(insert_rows(head, events.len(), 6));
     for event in events {
         query = query
             .bind(seconds(event.at))

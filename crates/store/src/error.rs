@@ -16,6 +16,10 @@ pub enum StoreError {
     /// The write would break a uniqueness or reference rule.
     #[error("conflict: {0}")]
     Conflict(Conflict),
+    /// The request is larger than the store accepts (the server's own, AWS-shaped limits
+    /// are smaller): the name says which limit.
+    #[error("exceeds the store's limit on {0}")]
+    LimitExceeded(&'static str),
     /// The database URL is not one this crate understands.
     #[error("invalid database url: {0}")]
     InvalidUrl(String),

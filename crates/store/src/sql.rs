@@ -24,7 +24,8 @@ use crate::model::{
     InstanceId, ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
     PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
     RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
-    SessionId, Tag, TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+    SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate, Username,
+    VersionId,
 };
 use crate::store::UserImport;
 use crate::{Store, StoreError};
@@ -576,6 +577,15 @@ impl Store for SqlStore {
         page: &PageRequest,
     ) -> Result<Page<User>, StoreError> {
         connect::user::list(self, instance, page).await
+    }
+
+    async fn search_users(
+        &self,
+        instance: &InstanceId,
+        filter: Option<&UserFilter>,
+        page: &PageRequest,
+    ) -> Result<UserSearch, StoreError> {
+        connect::search::users(self, instance, filter, page).await
     }
 
     async fn update_user(

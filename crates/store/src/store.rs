@@ -9,7 +9,8 @@ use crate::model::{
     InstanceId, ManagedPolicy, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
     PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
     RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
-    SessionId, Tag, TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+    SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate, Username,
+    VersionId,
 };
 
 /// Everything fedgate keeps across restarts and shares between nodes.
@@ -333,6 +334,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         instance: &InstanceId,
         page: &PageRequest,
     ) -> Result<Page<User>, StoreError>;
+
+    /// The instance's users that `filter` matches (all if `None`), by username, and how many
+    /// match in all (`SearchUsers`). `LimitExceeded` for a filter deeper or larger than the
+    /// store's limits.
+    async fn search_users(
+        &self,
+        instance: &InstanceId,
+        filter: Option<&UserFilter>,
+        page: &PageRequest,
+    ) -> Result<UserSearch, StoreError>;
 
     /// Applies the changes of the `UpdateUser…` actions, in one transaction, with the same
     /// errors as [`create_user`](Self::create_user).

@@ -16,13 +16,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use fedgate_store::{
-    AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, Conflict, Entity, IamPath,
-    IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance, NewManagedPolicy,
-    Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey, PolicyName, ProviderId,
-    ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId,
-    SamlProvider, Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind,
-    Store, StoreError, Tag, TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
-    connect,
+    AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, Comparison, Conflict,
+    Entity, IamPath, IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance,
+    NewManagedPolicy, Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
+    PolicyName, ProviderId, ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate,
+    RoutingProfile, RoutingProfileId, SamlProvider, Sealed, SecurityProfile, SecurityProfileId,
+    Session, SessionId, SessionKind, Store, StoreError, Tag, TagTarget, TokenId, User, UserField,
+    UserFilter, UserId, UserUpdate, Username, VersionId, connect,
 };
 use sqlx::postgres::PgPoolOptions;
 use time::macros::datetime;
@@ -1344,6 +1344,8 @@ async fn contact_center(store: &dyn Store) {
         Err(StoreError::NotFound(Entity::Instance))
     ));
 
+    search_users(store, &acme, &updated).await;
+
     let alice_tags = TagTarget::User(&acme, &alice.id);
     assert_eq!(
         store.tags(alice_tags).await.unwrap(),
@@ -1394,6 +1396,88 @@ async fn contact_center(store: &dyn Store) {
             .unwrap(),
         vec![]
     );
+}
+
+async fn search_users(store: &dyn Store, acme: &InstanceId, alicia: &User) {
+    let condition = |field, comparison, value: &str| UserFilter::Condition {
+        field,
+        comparison,
+        value: value.to_owned(),
+    };
+    let found = |filter: UserFilter| async move {
+        let found = store
+            .search_users(acme, Some(&filter), &PageRequest::first(100))
+            .await;
+        let found = found.unwrap();
+        assert_eq!(found.page.next, None);
+        let names: Vec<_> = found
+            .page
+            .items
+            .iter()
+            .map(|u| u.username.as_str().to_owned())
+            .collect();
+        assert_eq!(usize::try_from(found.total).unwrap(), names.len());
+        names
+    };
+    use Comparison::{Contains, Exact, StartsWith};
+    use UserField::{FirstName, Username};
+
+    let all = store
+        .search_users(acme, None, &PageRequest::first(2))
+        .await
+        .unwrap();
+    assert_eq!(all.total, 5);
+    assert_eq!(
+        all.page
+            .items
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["Alice", "alice"]
+    );
+    assert_eq!(
+        &all.page.items[1], alicia,
+        "found users carry their security profiles"
+    );
+    let rest = PageRequest::after(all.page.next.unwrap(), 10);
+    let rest = store.search_users(acme, None, &rest).await.unwrap();
+    assert_eq!((rest.page.items.len(), rest.total), (3, 5));
+
+    assert_eq!(found(condition(Username, Exact, "alice")).await, ["alice"]);
+    assert_eq!(found(condition(Username, StartsWith, "a")).await, ["alice"]);
+    assert_eq!(
+        found(condition(Username, Contains, "li")).await,
+        ["Alice", "alice"]
+    );
+    assert_eq!(
+        found(condition(Username, Contains, "_")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(condition(Username, Contains, "%")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(found(condition(Username, Contains, "")).await.len(), 5);
+    let either = UserFilter::Or(vec![
+        condition(FirstName, Exact, "Alicia"),
+        condition(Username, Exact, "bob"),
+    ]);
+    assert_eq!(found(either).await, ["alice", "bob"]);
+    let admins = UserFilter::And(vec![
+        condition(FirstName, StartsWith, "Ali"),
+        condition(UserField::SecurityProfileId, Exact, "i-acme-sp-Admin"),
+    ]);
+    assert_eq!(found(admins).await, ["alice"]);
+    let agents = condition(UserField::SecurityProfileId, Exact, "i-acme-sp-Agent");
+    assert_eq!(found(agents).await.len(), 5);
+    assert_eq!(found(UserFilter::And(vec![])).await.len(), 5);
+    assert_eq!(found(UserFilter::Or(vec![])).await, Vec::<String>::new());
+    assert!(matches!(
+        store
+            .search_users(&InstanceId::new("i-none"), None, &PageRequest::first(10))
+            .await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
 }
 
 // --- nodes racing on one database ----------------------------------------------------------

@@ -29,6 +29,7 @@ macro_rules! select_users {
         )
     };
 }
+pub(super) use select_users;
 
 pub(crate) async fn create(
     db: &SqlStore,
@@ -74,10 +75,19 @@ pub(crate) async fn list(
         Ok((row.try_get("username")?, user(row)?))
     })
     .await?;
-    let (Some(first), Some(last)) = (users.items.first(), users.items.last()) else {
-        return Ok(users);
+    with_security_profiles(db, instance, &mut users.items).await?;
+    Ok(users)
+}
+
+/// Fills in the security profiles of `users`, one page in username order, in one statement.
+pub(super) async fn with_security_profiles(
+    db: &SqlStore,
+    instance: &InstanceId,
+    users: &mut [User],
+) -> Result<(), StoreError> {
+    let (Some(first), Some(last)) = (users.first(), users.last()) else {
+        return Ok(());
     };
-    // The security profiles of the page's users, in one statement.
     let rows = sqlx::query(
         "SELECT sp.user_id, sp.profile_id
          FROM connect_user_security_profiles sp
@@ -98,10 +108,10 @@ pub(crate) async fn list(
             .or_default()
             .push(profile);
     }
-    for user in &mut users.items {
+    for user in users {
         user.security_profiles = profiles.remove(user.id.as_str()).unwrap_or_default();
     }
-    Ok(users)
+    Ok(())
 }
 
 pub(crate) async fn update(
@@ -441,7 +451,7 @@ async fn one(
     Ok(user)
 }
 
-fn user(row: &AnyRow) -> Result<User, StoreError> {
+pub(super) fn user(row: &AnyRow) -> Result<User, StoreError> {
     let phone_type: String = row.try_get("phone_type")?;
     Ok(User {
         id: UserId::new(row.try_get::<String, _>("user_id")?),

@@ -21,8 +21,8 @@ use fedgate_store::{
     NewManagedPolicy, Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
     PolicyName, ProviderId, ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate,
     RoutingProfile, RoutingProfileId, SamlProvider, Sealed, SecurityProfile, SecurityProfileId,
-    Session, SessionId, SessionKind, Store, StoreError, Tag, TagTarget, TokenId, User, UserField,
-    UserFilter, UserId, UserUpdate, Username, VersionId, connect,
+    Session, SessionId, SessionKind, Store, StoreError, StoreOptions, Tag, TagTarget, TokenId,
+    User, UserField, UserFilter, UserId, UserUpdate, Username, VersionId, connect, connect_with,
 };
 use sqlx::postgres::PgPoolOptions;
 use time::macros::datetime;
@@ -1498,8 +1498,17 @@ where
     wins
 }
 
+/// Two stores on one database, as two nodes would have, each with small pools so that
+/// the racing tasks also queue for connections.
 async fn two_nodes(url: &str) -> [Arc<dyn Store>; 2] {
-    [connect(url).await.unwrap(), connect(url).await.unwrap()]
+    let small = StoreOptions {
+        postgres_connections: 4,
+        sqlite_readers: 2,
+    };
+    [
+        connect_with(url, &small).await.unwrap(),
+        connect_with(url, &small).await.unwrap(),
+    ]
 }
 
 async fn replay_race(url: String) {

@@ -16,6 +16,10 @@ pub enum StoreError {
     /// The write would break a uniqueness or reference rule.
     #[error("conflict: {0}")]
     Conflict(Conflict),
+    /// The request is larger than the store accepts (the server's own, AWS-shaped limits
+    /// are smaller): the name says which limit.
+    #[error("exceeds the store's limit on {0}")]
+    LimitExceeded(&'static str),
     /// The database URL is not one this crate understands.
     #[error("invalid database url: {0}")]
     InvalidUrl(String),
@@ -103,6 +107,7 @@ enum Inner {
     Driver(sqlx::Error),
     Migrate(sqlx::migrate::MigrateError),
     Corrupt(&'static str),
+    Abandoned(&'static str),
 }
 
 impl BackendError {
@@ -110,6 +115,11 @@ impl BackendError {
     /// enumeration value): only a database written by something else produces it.
     pub(crate) fn corrupt(what: &'static str) -> Self {
         Self(Inner::Corrupt(what))
+    }
+
+    /// A transaction that an earlier failure left unusable, asked to go on.
+    pub(crate) fn abandoned(what: &'static str) -> Self {
+        Self(Inner::Abandoned(what))
     }
 }
 
@@ -119,6 +129,7 @@ impl fmt::Debug for BackendError {
             Inner::Driver(e) => fmt::Debug::fmt(e, f),
             Inner::Migrate(e) => fmt::Debug::fmt(e, f),
             Inner::Corrupt(what) => write!(f, "Corrupt({what:?})"),
+            Inner::Abandoned(what) => write!(f, "Abandoned({what:?})"),
         }
     }
 }
@@ -129,6 +140,7 @@ impl fmt::Display for BackendError {
             Inner::Driver(e) => fmt::Display::fmt(e, f),
             Inner::Migrate(e) => write!(f, "migration failed: {e}"),
             Inner::Corrupt(what) => write!(f, "stored value does not decode: {what}"),
+            Inner::Abandoned(what) => write!(f, "{what} failed earlier and was rolled back"),
         }
     }
 }
@@ -138,7 +150,7 @@ impl std::error::Error for BackendError {
         match &self.0 {
             Inner::Driver(e) => Some(e),
             Inner::Migrate(e) => Some(e),
-            Inner::Corrupt(_) => None,
+            Inner::Corrupt(_) | Inner::Abandoned(_) => None,
         }
     }
 }

@@ -31,25 +31,51 @@ use std::sync::Arc;
 
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
-    AccessKey, AccessKeyId, Account, AccountId, AuditEvent, AuditRecord, Bootstrapped, IamPath,
-    IdentityManagement, Instance, InstanceAlias, InstanceId, ManagedPolicy, Marker, NewInstance,
-    NewManagedPolicy, Outcome, Page, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
-    PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Role, RoleId, RoleName,
-    RolePermissions, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId, SamlProvider,
-    Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind, Tag, TagTarget,
-    TokenId, User, UserId, UserUpdate, Username, VersionId,
+    AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, AuditRecord, Bootstrapped,
+    Comparison, IamPath, IdentityManagement, Instance, InstanceAlias, InstanceId, ManagedPolicy,
+    Marker, NewInstance, NewManagedPolicy, Outcome, Page, PageRequest, PhoneConfig, PhoneType,
+    PolicyId, PolicyKey, PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Role, RoleId,
+    RoleName, RolePermissions, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId,
+    SamlProvider, Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind, Tag,
+    TagTarget, TokenId, User, UserField, UserFilter, UserId, UserSearch, UserUpdate, Username,
+    VersionId,
 };
 pub use store::{Store, UserImport};
 
-/// Connects to the database at `url`, applies its pending migrations, and returns the store.
+/// Connects to the database at `url` with the default [`StoreOptions`], applies its pending
+/// migrations, and returns the store.
 ///
 /// Errors: `InvalidUrl` for a URL of no known backend, `Unavailable` if the database cannot be
 /// reached or migrated (including a database migrated by a newer fedgate).
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, &StoreOptions::default()).await
+}
+
+/// [`connect`], with pool sizes of the caller's choosing.
+pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     let store = if postgres::accepts(url) {
-        postgres::connect(url).await?
+        postgres::connect(url, options).await?
     } else {
-        sqlite::connect(url).await?
+        sqlite::connect(url, options).await?
     };
     Ok(Arc::new(store))
+}
+
+/// How many connections a store opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// PostgreSQL: connections per node, for reads and writes (the database's
+    /// `max_connections` bounds the sum over all nodes). Default 16.
+    pub postgres_connections: u32,
+    /// SQLite: read-only connections beside the one writer (unused in memory). Default 4.
+    pub sqlite_readers: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            postgres_connections: 16,
+            sqlite_readers: 4,
+        }
+    }
 }

@@ -14,9 +14,9 @@ mod session;
 pub use account::{AccessKey, AccessKeyId, Account, AccountId, Bootstrapped, Sealed};
 pub use audit::{AuditEvent, AuditRecord, Outcome};
 pub use connect::{
-    IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance, PhoneConfig, PhoneType,
-    RoutingProfile, RoutingProfileId, SecurityProfile, SecurityProfileId, User, UserId, UserUpdate,
-    Username,
+    AgentStatus, Comparison, IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance,
+    PhoneConfig, PhoneType, RoutingProfile, RoutingProfileId, SecurityProfile, SecurityProfileId,
+    User, UserField, UserFilter, UserId, UserSearch, UserUpdate, Username,
 };
 pub use iam::{
     IamPath, ManagedPolicy, NewManagedPolicy, PolicyId, PolicyKey, PolicyName, PolicyVersion,

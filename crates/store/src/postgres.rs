@@ -9,8 +9,8 @@
 
 use sqlx::any::AnyPoolOptions;
 
-use crate::StoreError;
 use crate::sql::{Backend, SqlStore, migrator};
+use crate::{StoreError, StoreOptions};
 
 const BACKEND: Backend = Backend {
     name: "postgres",
@@ -31,18 +31,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Connections per node.
-const CONNECTIONS: u32 = 16;
-
 /// Whether `url` names a PostgreSQL database.
 pub(crate) fn accepts(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-pub(crate) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+pub(crate) async fn connect(url: &str, options: &StoreOptions) -> Result<SqlStore, StoreError> {
     sqlx::any::install_default_drivers();
     let pool = AnyPoolOptions::new()
-        .max_connections(CONNECTIONS)
+        .max_connections(options.postgres_connections.max(1))
         .connect(url)
         .await?;
     migrator(MIGRATIONS).run(&pool).await?;

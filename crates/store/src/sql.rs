@@ -15,16 +15,17 @@ use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, SqlSafeStr, Transaction};
+use sqlx::{Any, AnyPool, AssertSqlSafe, SqlSafeStr, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::BackendError;
 use crate::model::{
-    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias, InstanceId,
-    ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName,
-    PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate,
-    RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session, SessionId, Tag,
-    TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+    Account, AgentStatus, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias,
+    InstanceId, ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
+    PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
+    RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
+    SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate, Username,
+    VersionId,
 };
 use crate::store::UserImport;
 use crate::{Store, StoreError};
@@ -120,6 +121,31 @@ pub(crate) fn assert_lists_every_migration(folder: &str, listed: &[(i64, &str, &
         .map(|(version, name, _)| format!("{version:04}_{name}.sql"))
         .collect();
     assert_eq!(files, expected);
+}
+
+/// The statement `head VALUES ($1, …, $columns), ($columns+1, …), …` for `rows` rows: one
+/// statement, atomic by itself, for many rows. Only generated placeholders are formatted into
+/// it; every value is bound.
+pub(crate) fn insert_rows(
+    head: &'static str,
+    rows: usize,
+    columns: usize,
+) -> AssertSqlSafe<String> {
+    let mut sql = String::with_capacity(head.len() + rows * columns * 6);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    AssertSqlSafe(sql)
 }
 
 // --- values as stored ------------------------------------------------------------------------
@@ -229,6 +255,17 @@ pub(crate) fn into_page<T>(mut rows: Vec<(String, T)>, page: &PageRequest) -> Pa
 
 #[async_trait]
 impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.write).await?;
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
     async fn bootstrap_account(&self, candidate: &Account) -> Result<Bootstrapped, StoreError> {
         account::bootstrap(self, candidate).await
     }
@@ -542,6 +579,15 @@ impl Store for SqlStore {
         connect::user::list(self, instance, page).await
     }
 
+    async fn search_users(
+        &self,
+        instance: &InstanceId,
+        filter: Option<&UserFilter>,
+        page: &PageRequest,
+    ) -> Result<UserSearch, StoreError> {
+        connect::search::users(self, instance, filter, page).await
+    }
+
     async fn update_user(
         &self,
         instance: &InstanceId,
@@ -555,10 +601,45 @@ impl Store for SqlStore {
         connect::user::delete(self, instance, id).await
     }
 
+    async fn set_agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+        status: AgentStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        connect::user::set_status(self, instance, user, status, at).await
+    }
+
+    async fn agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+    ) -> Result<(AgentStatus, Option<OffsetDateTime>), StoreError> {
+        connect::user::status(self, instance, user).await
+    }
+
     async fn begin_user_import(
         &self,
         instance: &InstanceId,
     ) -> Result<Box<dyn UserImport>, StoreError> {
         connect::user::begin_import(self, instance).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert_rows;
+
+    #[test]
+    fn insert_rows_numbers_every_placeholder_once() {
+        assert_eq!(
+            insert_rows("INSERT INTO t (a, b)", 1, 2).0,
+            "INSERT INTO t (a, b) VALUES ($1, $2)"
+        );
+        assert_eq!(
+            insert_rows("INSERT INTO t (a, b, c)", 2, 3).0,
+            "INSERT INTO t (a, b, c) VALUES ($1, $2, $3), ($4, $5, $6)"
+        );
     }
 }

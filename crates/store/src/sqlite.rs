@@ -9,8 +9,8 @@
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 
-use crate::StoreError;
 use crate::sql::{Backend, SqlStore, migrator};
+use crate::{StoreError, StoreOptions};
 
 const BACKEND: Backend = Backend {
     name: "sqlite",
@@ -31,13 +31,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Connections that read at the same time (WAL lets readers run beside the writer).
-const READERS: u32 = 4;
-
 /// How long (in milliseconds) a statement waits for another process's lock before it fails.
 const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 
-pub(crate) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+pub(crate) async fn connect(url: &str, options: &StoreOptions) -> Result<SqlStore, StoreError> {
     sqlx::any::install_default_drivers();
     let target = Target::parse(url)?;
     let write = AnyPoolOptions::new()
@@ -64,7 +61,8 @@ pub(crate) async fn connect(url: &str) -> Result<SqlStore, StoreError> {
         write.clone()
     } else {
         AnyPoolOptions::new()
-            .max_connections(READERS)
+            // WAL lets readers run beside the writer.
+            .max_connections(options.sqlite_readers.max(1))
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute("PRAGMA query_only = ON").await?;
@@ -120,6 +118,7 @@ mod tests {
     use sqlx::Row;
 
     use super::{MIGRATIONS, Target, connect};
+    use crate::StoreOptions;
     use crate::sql::assert_lists_every_migration;
 
     #[test]
@@ -130,7 +129,8 @@ mod tests {
     #[tokio::test]
     async fn a_file_database_is_in_wal_mode_and_its_readers_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
-        let store = connect(dir.path().join("f.db").to_str().unwrap())
+        let path = dir.path().join("f.db");
+        let store = connect(path.to_str().unwrap(), &StoreOptions::default())
             .await
             .unwrap();
         let mode = sqlx::query("PRAGMA journal_mode")

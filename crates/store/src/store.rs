@@ -5,21 +5,33 @@ use time::OffsetDateTime;
 
 use crate::StoreError;
 use crate::model::{
-    Account, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias, InstanceId,
-    ManagedPolicy, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey, PolicyName,
-    PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy, RoleUpdate,
-    RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session, SessionId, Tag,
-    TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
+    Account, AgentStatus, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias,
+    InstanceId, ManagedPolicy, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
+    PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
+    RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
+    SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate, Username,
+    VersionId,
 };
 
 /// Everything fedgate keeps across restarts and shares between nodes.
 ///
-/// Every method is one transaction: it happens entirely or not at all. Time is always an
-/// argument; the store never reads the clock. Names of SAML providers, roles and managed policies
+/// Every write is one transaction: it happens entirely or not at all (a bulk import is one
+/// transaction across calls, see [`UserImport`]). Time is always an argument; the store never
+/// reads the clock. Names of SAML providers, roles and managed policies
 /// are unique in the account and compared ASCII-case-insensitively (IAM's rule); lookups by name
 /// ignore case too, and return the name as created.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
+    // --- lifecycle ---------------------------------------------------------------------------
+
+    /// Checks that the database answers (for `/healthz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Closes every connection, waiting for those in use to be returned (for a graceful
+    /// shutdown; SQLite checkpoints its WAL as the last one closes). Later calls fail with
+    /// `Unavailable`.
+    async fn close(&self);
+
     // --- account ---------------------------------------------------------------------------
 
     /// Stores `candidate` as the account unless one exists, and returns the account stored.
@@ -323,6 +335,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         page: &PageRequest,
     ) -> Result<Page<User>, StoreError>;
 
+    /// The instance's users that `filter` matches (all if `None`), by username, and how many
+    /// match in all (`SearchUsers`). `LimitExceeded` for a filter deeper or larger than the
+    /// store's limits.
+    async fn search_users(
+        &self,
+        instance: &InstanceId,
+        filter: Option<&UserFilter>,
+        page: &PageRequest,
+    ) -> Result<UserSearch, StoreError>;
+
     /// Applies the changes of the `UpdateUser…` actions, in one transaction, with the same
     /// errors as [`create_user`](Self::create_user).
     async fn update_user(
@@ -334,6 +356,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Deletes a user and its tags.
     async fn delete_user(&self, instance: &InstanceId, id: &UserId) -> Result<(), StoreError>;
+
+    /// Sets an agent's status, as of `at`: `NotFound(Instance)` or `NotFound(User)`.
+    async fn set_agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+        status: AgentStatus,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// An agent's status and when it was set (`Offline` and `None` until it first is).
+    async fn agent_status(
+        &self,
+        instance: &InstanceId,
+        user: &UserId,
+    ) -> Result<(AgentStatus, Option<OffsetDateTime>), StoreError>;
 
     /// Starts a bulk import into the instance: users added to it are all created when it is
     /// committed, or none (dropping it, or a failure of any, creates none). It holds a write
@@ -347,10 +385,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// A bulk user import in progress: one transaction.
 #[async_trait]
 pub trait UserImport: Send + std::fmt::Debug {
-    /// Adds a user, with the errors of [`Store::create_user`]. After an error, the import can
-    /// only be dropped.
+    /// Adds a user. Users are written in batches, so the errors of [`Store::create_user`]
+    /// for this user may come from a later `add` or from `commit`; the importer validates rows
+    /// before it adds them. After an error the import is abandoned: further adds and the commit
+    /// fail, and nothing is created.
     async fn add(&mut self, user: &User) -> Result<(), StoreError>;
 
-    /// Creates every user added, and returns how many.
+    /// Creates every user added, and returns how many; after an error, creates none and fails.
     async fn commit(self: Box<Self>) -> Result<u64, StoreError>;
 }

@@ -16,13 +16,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use fedgate_store::{
-    AccessKey, AccessKeyId, Account, AccountId, AuditEvent, Conflict, Entity, IamPath,
-    IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance, NewManagedPolicy,
-    Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey, PolicyName, ProviderId,
-    ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId,
-    SamlProvider, Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind,
-    Store, StoreError, Tag, TagTarget, TokenId, User, UserId, UserUpdate, Username, VersionId,
-    connect,
+    AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, Comparison, Conflict,
+    Entity, IamPath, IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance,
+    NewManagedPolicy, Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
+    PolicyName, ProviderId, ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate,
+    RoutingProfile, RoutingProfileId, SamlProvider, Sealed, SecurityProfile, SecurityProfileId,
+    Session, SessionId, SessionKind, Store, StoreError, StoreOptions, Tag, TagTarget, TokenId,
+    User, UserField, UserFilter, UserId, UserUpdate, Username, VersionId, connect, connect_with,
 };
 use sqlx::postgres::PgPoolOptions;
 use time::macros::datetime;
@@ -33,6 +33,7 @@ const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
 // --- the story -----------------------------------------------------------------------------
 
 async fn story(store: &dyn Store) {
+    store.ping().await.unwrap();
     account(store).await;
     saml_providers(store).await;
     roles(store).await;
@@ -45,6 +46,16 @@ async fn story(store: &dyn Store) {
     audit(store).await;
     deletes(store).await;
     contact_center(store).await;
+
+    store.close().await;
+    assert!(matches!(
+        store.ping().await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.account().await,
+        Err(StoreError::Unavailable(_))
+    ));
 }
 
 fn candidate_account(id: &str, secret: &[u8]) -> Account {
@@ -774,6 +785,14 @@ async fn audit(store: &dyn Store) {
     assert_eq!(got, [events[2].clone(), events[1].clone()], "newest first");
     assert!(recent[0].seq > recent[1].seq);
     assert_eq!(store.recent_audit(10).await.unwrap().len(), 3);
+
+    // A batch larger than one statement takes is still appended whole, in order.
+    let batch: Vec<_> = (10..310).map(|i| event(i, Outcome::Failure)).collect();
+    store.append_audit(&batch).await.unwrap();
+    let recent = store.recent_audit(1000).await.unwrap();
+    assert_eq!(recent.len(), 303);
+    assert_eq!(recent[0].event, batch[299]);
+    assert_eq!(recent[299].event, batch[0]);
 }
 
 async fn deletes(store: &dyn Store) {
@@ -1086,6 +1105,30 @@ async fn contact_center(store: &dyn Store) {
         store.create_user(&acme, &again, &[]).await,
         Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
     ));
+    assert_eq!(
+        store.agent_status(&acme, &alice.id).await.unwrap(),
+        (AgentStatus::Offline, None)
+    );
+    store
+        .set_agent_status(&acme, &alice.id, AgentStatus::Available, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.agent_status(&acme, &alice.id).await.unwrap(),
+        (AgentStatus::Available, Some(NOW))
+    );
+    assert!(matches!(
+        store
+            .set_agent_status(&acme, &UserId::new("u-none"), AgentStatus::Offline, NOW)
+            .await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+    assert!(matches!(
+        store
+            .agent_status(&InstanceId::new("i-none"), &alice.id)
+            .await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
     let capital = user_named("i-acme", "u-capital", "Alice");
     store.create_user(&acme, &capital, &[]).await.unwrap();
 
@@ -1203,16 +1246,58 @@ async fn contact_center(store: &dyn Store) {
         ["Alice", "alice", "bob", "carol", "dave"]
     );
 
+    // A conflict found at commit creates no one.
     let mut import = store.begin_user_import(&acme).await.unwrap();
     import
         .add(&user_named("i-acme", "u-erin", "erin"))
         .await
         .unwrap();
+    import
+        .add(&user_named("i-acme", "u-bob-2", "bob"))
+        .await
+        .unwrap();
     assert!(matches!(
-        import.add(&user_named("i-acme", "u-bob-2", "bob")).await,
+        import.commit().await,
         Err(StoreError::Conflict(Conflict::AlreadyExists(Entity::User)))
     ));
-    drop(import);
+    let mut import = store.begin_user_import(&acme).await.unwrap();
+    let mut half = user_named("i-acme", "u-half", "half");
+    half.security_profiles
+        .push(SecurityProfileId::new("i-beta-sp-Admin"));
+    import.add(&half).await.unwrap();
+    assert!(matches!(
+        import.commit().await,
+        Err(StoreError::NotFound(Entity::SecurityProfile))
+    ));
+    // SECURITY: a conflict found in a batch written by `add` abandons the import: later adds and
+    // the commit fail, and the batches before it are not kept.
+    let mut import = store.begin_user_import(&acme).await.unwrap();
+    let mut failure = None;
+    for i in 0..1000 {
+        let user = if i == 700 {
+            user_named("i-acme", "u-bob-3", "bob")
+        } else {
+            user_named("i-acme", &format!("u-bulk-{i}"), &format!("bulk-{i:04}"))
+        };
+        if let Err(e) = import.add(&user).await {
+            failure = Some((i, e));
+            break;
+        }
+    }
+    let (at, error) = failure.expect("the duplicate is found by a write before the commit");
+    assert!((700..1000).contains(&at));
+    assert!(matches!(
+        error,
+        StoreError::Conflict(Conflict::AlreadyExists(Entity::User))
+    ));
+    assert!(matches!(
+        import.add(&user_named("i-acme", "u-late", "late")).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        import.commit().await,
+        Err(StoreError::Unavailable(_))
+    ));
     let mut import = store.begin_user_import(&acme).await.unwrap();
     import
         .add(&user_named("i-acme", "u-frank", "frank"))
@@ -1258,6 +1343,8 @@ async fn contact_center(store: &dyn Store) {
             .await,
         Err(StoreError::NotFound(Entity::Instance))
     ));
+
+    search_users(store, &acme, &updated).await;
 
     let alice_tags = TagTarget::User(&acme, &alice.id);
     assert_eq!(
@@ -1311,6 +1398,88 @@ async fn contact_center(store: &dyn Store) {
     );
 }
 
+async fn search_users(store: &dyn Store, acme: &InstanceId, alicia: &User) {
+    let condition = |field, comparison, value: &str| UserFilter::Condition {
+        field,
+        comparison,
+        value: value.to_owned(),
+    };
+    let found = |filter: UserFilter| async move {
+        let found = store
+            .search_users(acme, Some(&filter), &PageRequest::first(100))
+            .await;
+        let found = found.unwrap();
+        assert_eq!(found.page.next, None);
+        let names: Vec<_> = found
+            .page
+            .items
+            .iter()
+            .map(|u| u.username.as_str().to_owned())
+            .collect();
+        assert_eq!(usize::try_from(found.total).unwrap(), names.len());
+        names
+    };
+    use Comparison::{Contains, Exact, StartsWith};
+    use UserField::{FirstName, Username};
+
+    let all = store
+        .search_users(acme, None, &PageRequest::first(2))
+        .await
+        .unwrap();
+    assert_eq!(all.total, 5);
+    assert_eq!(
+        all.page
+            .items
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["Alice", "alice"]
+    );
+    assert_eq!(
+        &all.page.items[1], alicia,
+        "found users carry their security profiles"
+    );
+    let rest = PageRequest::after(all.page.next.unwrap(), 10);
+    let rest = store.search_users(acme, None, &rest).await.unwrap();
+    assert_eq!((rest.page.items.len(), rest.total), (3, 5));
+
+    assert_eq!(found(condition(Username, Exact, "alice")).await, ["alice"]);
+    assert_eq!(found(condition(Username, StartsWith, "a")).await, ["alice"]);
+    assert_eq!(
+        found(condition(Username, Contains, "li")).await,
+        ["Alice", "alice"]
+    );
+    assert_eq!(
+        found(condition(Username, Contains, "_")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(condition(Username, Contains, "%")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(found(condition(Username, Contains, "")).await.len(), 5);
+    let either = UserFilter::Or(vec![
+        condition(FirstName, Exact, "Alicia"),
+        condition(Username, Exact, "bob"),
+    ]);
+    assert_eq!(found(either).await, ["alice", "bob"]);
+    let admins = UserFilter::And(vec![
+        condition(FirstName, StartsWith, "Ali"),
+        condition(UserField::SecurityProfileId, Exact, "i-acme-sp-Admin"),
+    ]);
+    assert_eq!(found(admins).await, ["alice"]);
+    let agents = condition(UserField::SecurityProfileId, Exact, "i-acme-sp-Agent");
+    assert_eq!(found(agents).await.len(), 5);
+    assert_eq!(found(UserFilter::And(vec![])).await.len(), 5);
+    assert_eq!(found(UserFilter::Or(vec![])).await, Vec::<String>::new());
+    assert!(matches!(
+        store
+            .search_users(&InstanceId::new("i-none"), None, &PageRequest::first(10))
+            .await,
+        Err(StoreError::NotFound(Entity::Instance))
+    ));
+}
+
 // --- nodes racing on one database ----------------------------------------------------------
 
 /// Runs `tasks` copies of `op` at once, spread over two stores, and counts the `true`s.
@@ -1329,8 +1498,17 @@ where
     wins
 }
 
+/// Two stores on one database, as two nodes would have, each with small pools so that
+/// the racing tasks also queue for connections.
 async fn two_nodes(url: &str) -> [Arc<dyn Store>; 2] {
-    [connect(url).await.unwrap(), connect(url).await.unwrap()]
+    let small = StoreOptions {
+        postgres_connections: 4,
+        sqlite_readers: 2,
+    };
+    [
+        connect_with(url, &small).await.unwrap(),
+        connect_with(url, &small).await.unwrap(),
+    ]
 }
 
 async fn replay_race(url: String) {
@@ -1428,11 +1606,35 @@ where
         .connect(&base)
         .await
         .unwrap();
-    let schema: String =
-        sqlx::query_scalar("SELECT 'fedgate_test_' || replace(gen_random_uuid()::text, '-', '')")
-            .fetch_one(&admin)
-            .await
-            .unwrap();
+    // Named with the server's clock, so that schemas left by a killed run can be told apart
+    // from those of runs in progress, and swept an hour later.
+    let (schema, now): (String, i64) = sqlx::query_as(
+        "SELECT 'fedgate_test_' || extract(epoch FROM now())::bigint || '_'
+                || replace(gen_random_uuid()::text, '-', ''),
+                extract(epoch FROM now())::bigint",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'fedgate_test_%'",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    for stale in existing {
+        let started = stale
+            .split('_')
+            .nth(2)
+            .and_then(|epoch| epoch.parse::<i64>().ok());
+        if started.is_some_and(|started| started < now - 3600) {
+            let drop = format!("DROP SCHEMA IF EXISTS {stale} CASCADE");
+            // Another test may be sweeping it too: a failure here is not this test's.
+            if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&admin).await {
+                eprintln!("could not sweep {stale}: {e}");
+            }
+        }
+    }
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&admin)
         .await

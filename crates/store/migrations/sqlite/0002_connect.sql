@@ -50,6 +50,9 @@ CREATE TABLE connect_users (
     desk_phone_number  TEXT,
     routing_profile_id TEXT    NOT NULL,
     updated_at         INTEGER NOT NULL,
+    -- The agent's status in the contact control panel, and when it last changed.
+    agent_status       TEXT    NOT NULL DEFAULT 'OFFLINE' CHECK (agent_status IN ('AVAILABLE', 'OFFLINE')),
+    agent_status_at    INTEGER,
     PRIMARY KEY (instance_id, user_id),
     UNIQUE (instance_id, username),
     FOREIGN KEY (instance_id, routing_profile_id) REFERENCES routing_profiles (instance_id, profile_id)

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Tag, string_id};
+use super::{Page, Tag, string_id};
 
 string_id! {
     /// An instance's id (a UUID), chosen by the server.
@@ -193,4 +193,84 @@ pub struct UserUpdate {
     pub routing_profile: Option<RoutingProfileId>,
     /// The new `LastModifiedTime`.
     pub updated_at: OffsetDateTime,
+}
+
+/// An agent's status in the contact control panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentStatus {
+    /// Ready for contacts.
+    Available,
+    /// Not taking contacts: every agent's status until it is first set.
+    Offline,
+}
+
+impl AgentStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "AVAILABLE",
+            Self::Offline => "OFFLINE",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "AVAILABLE" => Some(Self::Available),
+            "OFFLINE" => Some(Self::Offline),
+            _ => None,
+        }
+    }
+}
+
+/// A field that `SearchUsers` compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserField {
+    /// `Username`.
+    Username,
+    /// `FirstName`.
+    FirstName,
+    /// `LastName`.
+    LastName,
+    /// `RoutingProfileId`.
+    RoutingProfileId,
+    /// `SecurityProfileId`: true if any of the user's profiles matches.
+    SecurityProfileId,
+}
+
+/// How a `StringCondition` compares; always case-sensitively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `EXACT`.
+    Exact,
+    /// `STARTS_WITH`.
+    StartsWith,
+    /// `CONTAINS`.
+    Contains,
+}
+
+/// `SearchCriteria`: string conditions combined with `AndConditions` and `OrConditions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserFilter {
+    /// A `StringCondition`.
+    Condition {
+        /// The field compared.
+        field: UserField,
+        /// How.
+        comparison: Comparison,
+        /// With what.
+        value: String,
+    },
+    /// All of these (all users if empty).
+    And(Vec<UserFilter>),
+    /// Any of these (no user if empty).
+    Or(Vec<UserFilter>),
+}
+
+/// A page of `SearchUsers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSearch {
+    /// The users of this page, by username.
+    pub page: Page<User>,
+    /// `ApproximateTotalCount`: every user that matches (counted when the page was read).
+    pub total: u64,
 }

@@ -4,6 +4,7 @@
 
 pub(super) mod instance;
 pub(super) mod profile;
+pub(super) mod search;
 pub(super) mod user;
 
 use sqlx::AnyConnection;

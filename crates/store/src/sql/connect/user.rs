@@ -6,16 +6,17 @@ use std::fmt;
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use time::OffsetDateTime;
 
 use super::require_instance;
 use crate::error::{BackendError, write_error};
 use crate::model::{
-    InstanceId, Page, PageRequest, PhoneConfig, PhoneType, RoutingProfileId, SecurityProfileId,
-    Tag, User, UserId, UserUpdate, Username,
+    AgentStatus, InstanceId, Page, PageRequest, PhoneConfig, PhoneType, RoutingProfileId,
+    SecurityProfileId, Tag, User, UserId, UserUpdate, Username,
 };
-use crate::sql::{Owner, SqlStore, Tx, instant, owned_page, seconds, small, tag};
+use crate::sql::{Owner, SqlStore, Tx, insert_rows, instant, owned_page, seconds, small, tag};
 use crate::store::UserImport;
-use crate::{Entity, StoreError};
+use crate::{Conflict, Entity, StoreError};
 
 /// The columns that [`user`] reads, from `connect_users`, then the rest of the statement.
 macro_rules! select_users {
@@ -28,6 +29,7 @@ macro_rules! select_users {
         )
     };
 }
+pub(super) use select_users;
 
 pub(crate) async fn create(
     db: &SqlStore,
@@ -36,7 +38,8 @@ pub(crate) async fn create(
     tags: &[Tag],
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    insert(&mut tx, instance, user).await?;
+    require_instance(&mut tx, instance).await?;
+    insert_users(&mut tx, instance, std::slice::from_ref(user)).await?;
     tag::insert_tags(&mut tx, user.id.as_str(), tags).await?;
     tx.commit().await?;
     Ok(())
@@ -72,10 +75,19 @@ pub(crate) async fn list(
         Ok((row.try_get("username")?, user(row)?))
     })
     .await?;
-    let (Some(first), Some(last)) = (users.items.first(), users.items.last()) else {
-        return Ok(users);
+    with_security_profiles(db, instance, &mut users.items).await?;
+    Ok(users)
+}
+
+/// Fills in the security profiles of `users`, one page in username order, in one statement.
+pub(super) async fn with_security_profiles(
+    db: &SqlStore,
+    instance: &InstanceId,
+    users: &mut [User],
+) -> Result<(), StoreError> {
+    let (Some(first), Some(last)) = (users.first(), users.last()) else {
+        return Ok(());
     };
-    // The security profiles of the page's users, in one statement.
     let rows = sqlx::query(
         "SELECT sp.user_id, sp.profile_id
          FROM connect_user_security_profiles sp
@@ -96,10 +108,10 @@ pub(crate) async fn list(
             .or_default()
             .push(profile);
     }
-    for user in &mut users.items {
+    for user in users {
         user.security_profiles = profiles.remove(user.id.as_str()).unwrap_or_default();
     }
-    Ok(users)
+    Ok(())
 }
 
 pub(crate) async fn update(
@@ -158,7 +170,8 @@ pub(crate) async fn update(
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
-        insert_security_profiles(&mut tx, instance, id, profiles).await?;
+        let rows = assignments(id, profiles);
+        insert_assignments(&mut tx, instance, &rows).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -177,6 +190,59 @@ pub(crate) async fn delete(
     tag::delete_tagged(db, Entity::User, delete).await
 }
 
+pub(crate) async fn set_status(
+    db: &SqlStore,
+    instance: &InstanceId,
+    id: &UserId,
+    status: AgentStatus,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE connect_users SET agent_status = $3, agent_status_at = $4
+         WHERE instance_id = $1 AND user_id = $2",
+    )
+    .bind(instance.as_str())
+    .bind(id.as_str())
+    .bind(status.as_str())
+    .bind(seconds(at))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        require_instance(&mut tx, instance).await?;
+        return Err(StoreError::NotFound(Entity::User));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn status(
+    db: &SqlStore,
+    instance: &InstanceId,
+    id: &UserId,
+) -> Result<(AgentStatus, Option<OffsetDateTime>), StoreError> {
+    let mut conn = db.read().acquire().await?;
+    let row = sqlx::query(
+        "SELECT agent_status, agent_status_at FROM connect_users
+         WHERE instance_id = $1 AND user_id = $2",
+    )
+    .bind(instance.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        require_instance(&mut conn, instance).await?;
+        return Err(StoreError::NotFound(Entity::User));
+    };
+    let status: String = row.try_get("agent_status")?;
+    let status = AgentStatus::parse(&status).ok_or(StoreError::Unavailable(
+        BackendError::corrupt("agent status"),
+    ))?;
+    let at: Option<i64> = row.try_get("agent_status_at")?;
+    Ok((status, at.map(instant).transpose()?))
+}
+
 pub(crate) async fn begin_import(
     db: &SqlStore,
     instance: &InstanceId,
@@ -186,22 +252,51 @@ pub(crate) async fn begin_import(
     Ok(Box::new(Import {
         tx,
         instance: instance.clone(),
+        pending: Vec::new(),
         added: 0,
+        failed: false,
     }))
 }
 
-/// A bulk import: one write transaction, rolled back by sqlx if dropped uncommitted.
+/// Users per statement of an import (11 parameters each, and up to 10 profiles of 3: far below
+/// SQLite's 32766 and PostgreSQL's 65535 parameters).
+const USERS_PER_STATEMENT: usize = 200;
+
+/// A bulk import: one write transaction, rolled back by sqlx if dropped uncommitted. Users are
+/// written `USERS_PER_STATEMENT` at a time.
 struct Import {
     tx: Tx,
     instance: InstanceId,
+    pending: Vec<User>,
     added: u64,
+    /// Set by a failed write. SECURITY: a commit after a failure would keep the rows before it
+    /// (SQLite) or silently roll back (PostgreSQL); either breaks all-or-nothing, so it is refused.
+    failed: bool,
+}
+
+impl Import {
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if self.failed {
+            return Err(StoreError::Unavailable(BackendError::abandoned(
+                "the import",
+            )));
+        }
+        let written = insert_users(&mut self.tx, &self.instance, &self.pending).await;
+        self.failed = written.is_err();
+        written?;
+        self.added += u64::try_from(self.pending.len()).unwrap_or(u64::MAX);
+        self.pending.clear();
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Import {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Import")
             .field("instance", &self.instance)
+            .field("pending", &self.pending.len())
             .field("added", &self.added)
+            .field("failed", &self.failed)
             .finish_non_exhaustive()
     }
 }
@@ -209,79 +304,113 @@ impl fmt::Debug for Import {
 #[async_trait]
 impl UserImport for Import {
     async fn add(&mut self, user: &User) -> Result<(), StoreError> {
-        insert(&mut self.tx, &self.instance, user).await?;
-        self.added += 1;
+        if self.failed {
+            return Err(StoreError::Unavailable(BackendError::abandoned(
+                "the import",
+            )));
+        }
+        self.pending.push(user.clone());
+        if self.pending.len() >= USERS_PER_STATEMENT {
+            self.flush().await?;
+        }
         Ok(())
     }
 
-    async fn commit(self: Box<Self>) -> Result<u64, StoreError> {
+    async fn commit(mut self: Box<Self>) -> Result<u64, StoreError> {
+        // After a failure, flush refuses, and dropping the transaction rolls it back.
+        self.flush().await?;
         self.tx.commit().await?;
         Ok(self.added)
     }
 }
 
-/// Inserts a user of `instance` (within the caller's transaction), with the errors of
-/// `Store::create_user`.
-async fn insert(
+/// Inserts users of an existing `instance` (within the caller's transaction), a batch per
+/// statement. The composite foreign keys refuse a profile of another instance, or none:
+/// `NotFound(RoutingProfile)` or `NotFound(SecurityProfile)`; a username or id taken is
+/// `AlreadyExists(User)`.
+async fn insert_users(
     conn: &mut AnyConnection,
     instance: &InstanceId,
-    user: &User,
+    users: &[User],
 ) -> Result<(), StoreError> {
-    // Selecting from the instance's routing profiles inserts nothing unless the profile is the
-    // instance's: no row means a missing instance or routing profile.
-    let inserted = sqlx::query(
-        "INSERT INTO connect_users (instance_id, user_id, username, first_name, last_name,
-                                    phone_type, auto_accept, after_contact_work,
-                                    desk_phone_number, routing_profile_id, updated_at)
-         SELECT instance_id, $2, $3, $4, $5, $6, $7, $8, $9, profile_id, $11
-         FROM routing_profiles WHERE instance_id = $1 AND profile_id = $10",
-    )
-    .bind(instance.as_str())
-    .bind(user.id.as_str())
-    .bind(user.username.as_str())
-    .bind(user.first_name.as_str())
-    .bind(user.last_name.as_str())
-    .bind(user.phone.phone_type.as_str())
-    .bind(i64::from(user.phone.auto_accept))
-    .bind(i64::from(user.phone.after_contact_work_seconds))
-    .bind(user.phone.desk_phone_number.as_deref())
-    .bind(user.routing_profile.as_str())
-    .bind(seconds(user.updated_at))
-    .execute(&mut *conn)
-    .await
-    .map_err(write_error(Entity::User))?
-    .rows_affected();
-    if inserted == 0 {
-        require_instance(conn, instance).await?;
-        return Err(StoreError::NotFound(Entity::RoutingProfile));
+    for batch in users.chunks(USERS_PER_STATEMENT) {
+        let head = "INSERT INTO connect_users (instance_id, user_id, username, first_name,
+                        last_name, phone_type, auto_accept, after_contact_work,
+                        desk_phone_number, routing_profile_id, updated_at)";
+        let mut query = sqlx::query(insert_rows(head, batch.len(), 11));
+        for user in batch {
+            query = query
+                .bind(instance.as_str())
+                .bind(user.id.as_str())
+                .bind(user.username.as_str())
+                .bind(user.first_name.as_str())
+                .bind(user.last_name.as_str())
+                .bind(user.phone.phone_type.as_str())
+                .bind(i64::from(user.phone.auto_accept))
+                .bind(i64::from(user.phone.after_contact_work_seconds))
+                .bind(user.phone.desk_phone_number.as_deref())
+                .bind(user.routing_profile.as_str())
+                .bind(seconds(user.updated_at));
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match write_error(Entity::User)(e) {
+                // The instance exists (the caller checked, in this transaction): the reference
+                // refused is the routing profile.
+                StoreError::Conflict(Conflict::InUse(_)) => {
+                    StoreError::NotFound(Entity::RoutingProfile)
+                }
+                other => other,
+            })?;
+        let rows: Vec<_> = batch
+            .iter()
+            .flat_map(|user| assignments(&user.id, &user.security_profiles))
+            .collect();
+        insert_assignments(conn, instance, &rows).await?;
     }
-    insert_security_profiles(conn, instance, &user.id, &user.security_profiles).await
+    Ok(())
 }
 
-async fn insert_security_profiles(
-    conn: &mut AnyConnection,
-    instance: &InstanceId,
-    user: &UserId,
-    profiles: &[SecurityProfileId],
-) -> Result<(), StoreError> {
+/// A user's security profiles as rows to insert, without repeats.
+fn assignments<'a>(
+    user: &'a UserId,
+    profiles: &'a [SecurityProfileId],
+) -> Vec<(&'a UserId, &'a SecurityProfileId)> {
     let mut profiles: Vec<&SecurityProfileId> = profiles.iter().collect();
     profiles.sort();
     profiles.dedup();
-    for profile in profiles {
-        let inserted = sqlx::query(
-            "INSERT INTO connect_user_security_profiles (instance_id, user_id, profile_id)
-             SELECT instance_id, $2, profile_id FROM security_profiles
-             WHERE instance_id = $1 AND profile_id = $3",
-        )
-        .bind(instance.as_str())
-        .bind(user.as_str())
-        .bind(profile.as_str())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            return Err(StoreError::NotFound(Entity::SecurityProfile));
+    profiles
+        .into_iter()
+        .map(|profile| (user, profile))
+        .collect()
+}
+
+/// Inserts security profile assignments: `NotFound(SecurityProfile)` if a profile is not the
+/// instance's.
+async fn insert_assignments(
+    conn: &mut AnyConnection,
+    instance: &InstanceId,
+    rows: &[(&UserId, &SecurityProfileId)],
+) -> Result<(), StoreError> {
+    for batch in rows.chunks(USERS_PER_STATEMENT * 10) {
+        let head = "INSERT INTO connect_user_security_profiles (instance_id, user_id, profile_id)";
+        let mut query = sqlx::query(insert_rows(head, batch.len(), 3));
+        for (user, profile) in batch {
+            query = query
+                .bind(instance.as_str())
+                .bind(user.as_str())
+                .bind(profile.as_str());
         }
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match write_error(Entity::User)(e) {
+                StoreError::Conflict(Conflict::InUse(_)) => {
+                    StoreError::NotFound(Entity::SecurityProfile)
+                }
+                other => other,
+            })?;
     }
     Ok(())
 }
@@ -322,7 +451,7 @@ async fn one(
     Ok(user)
 }
 
-fn user(row: &AnyRow) -> Result<User, StoreError> {
+pub(super) fn user(row: &AnyRow) -> Result<User, StoreError> {
     let phone_type: String = row.try_get("phone_type")?;
     Ok(User {
         id: UserId::new(row.try_get::<String, _>("user_id")?),

@@ -18,8 +18,8 @@ use base64::Engine as _;
 
 use crate::arn::{Arn, PARTITIONS};
 use crate::ast::{
-    Effect, MAX_DOCUMENT_BYTES, Negatable, Policy, PolicyKind, PrincipalEntry, PrincipalRule,
-    ResourcePattern, Statement, Version,
+    ArnPattern, Effect, MAX_DOCUMENT_BYTES, Negatable, Policy, PolicyKind, PrincipalEntry,
+    PrincipalRule, ResourcePattern, Statement, Version,
 };
 use crate::condition::{Condition, Operator, Test, Values};
 use crate::error::{Malformed, PolicyError, messages};
@@ -718,7 +718,7 @@ fn resource_pattern(resource: &str, variables: bool) -> ResourcePattern {
     let (Ok(prefix), Some(rest)) = (<[Glob; 5]>::try_from(prefix), segments.next()) else {
         return ResourcePattern::Unmatchable;
     };
-    ResourcePattern::Arn {
+    ResourcePattern::Arn(Box::new(ArnPattern {
         prefix,
         resource: Template::parse(
             rest,
@@ -727,7 +727,7 @@ fn resource_pattern(resource: &str, variables: bool) -> ResourcePattern {
                 variables,
             },
         ),
-    }
+    }))
 }
 
 fn build_condition(raw: &RawCondition<'_>, variables: bool) -> Condition {

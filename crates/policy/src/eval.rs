@@ -10,7 +10,10 @@ use crate::ast::{
 use crate::context::{Principal, Request};
 use crate::glob::Glob;
 
-/// The policies that govern one request, by the role they play.
+/// The policies that govern one request, by the role they play. Each must have been parsed
+/// as its layer's [`PolicyKind`](crate::PolicyKind) (a session policy as `Session`, …); a
+/// statement that its layer's kind would refuse (a `Principal` outside the trust layer, none
+/// inside it) never applies.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PolicySet<'p> {
     /// The identity-based policies (inline and attached) of the principal.

@@ -58,6 +58,27 @@ fn matches_groups<G: Group>(mut groups: impl DoubleEndedIterator<Item = G>, inpu
     true
 }
 
+/// Needles up to this many bytes are searched by comparing at each position: linear, since
+/// the needle is this short, and much cheaper to start than `str::find`'s two-way searcher,
+/// which finds longer ones in linear time.
+const SHORT_NEEDLE_BYTES: usize = 16;
+
+/// The byte offset of the first occurrence of `needle` in `haystack`.
+fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.len() > SHORT_NEEDLE_BYTES {
+        return haystack.find(needle);
+    }
+    let needle = needle.as_bytes();
+    let Some(&first) = needle.first() else {
+        return Some(0);
+    };
+    // A match of UTF-8 text starts at a character boundary, so byte positions are safe.
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window.first() == Some(&first) && window == needle)
+}
+
 /// A run of a pattern without `*`: literal text and `?`.
 trait Group {
     /// Matches the group at byte `start`; the end of the match.
@@ -74,7 +95,7 @@ trait Group {
     fn find_leftmost(&self, input: &str, from: usize, limit: usize) -> Option<usize> {
         let window = input.get(..limit)?;
         if let Some(text) = self.as_text() {
-            let found = window.get(from..)?.find(text)?;
+            let found = find(window.get(from..)?, text)?;
             return Some(from + found + text.len());
         }
         let mut start = from;
@@ -267,6 +288,23 @@ mod tests {
         assert!(like("ab*ba", "abba"));
         assert!(like("a*a*a", "aaa"));
         assert!(!like("a*a*a", "aa"));
+    }
+
+    #[test]
+    fn short_and_long_needles_are_found_alike() {
+        let haystack = "instance/ID/user/AROA:jdoe/user/x";
+        for needle in [
+            "",
+            "/user/",
+            "jdoe",
+            "x",
+            "absent",
+            "/user/AROA:jdoe/user/x",
+            "é",
+        ] {
+            assert_eq!(find(haystack, needle), haystack.find(needle), "{needle}");
+        }
+        assert_eq!(find("aéb", "b"), Some(3));
     }
 
     #[test]

@@ -811,6 +811,25 @@ mod tests {
     }
 
     #[test]
+    fn identity_policies_over_the_role_quota_get_iams_message() {
+        let actions: Vec<String> = (0..1200).map(|i| format!("\"s3:A{i}\"")).collect();
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":[{}],"Resource":"*"}}}}"#,
+            actions.join(",")
+        );
+        let error = parse(&text, PolicyKind::Identity).unwrap_err();
+        assert_eq!(
+            error.aws_message(),
+            "Maximum policy size of 10240 bytes exceeded"
+        );
+        let error = parse(&text, PolicyKind::Boundary).unwrap_err();
+        assert_eq!(
+            error.aws_message(),
+            "Cannot exceed quota for PolicySize: 6144"
+        );
+    }
+
+    #[test]
     fn counts_size_without_whitespace() {
         let text = "{ \"Version\" : \"2012-10-17\" , \"Statement\" : { \"Effect\" : \"Allow\" , \"Action\" : \"s3:*\" , \"Resource\" : \"*\" } }";
         let policy = parse(text, PolicyKind::Identity).unwrap();

@@ -234,7 +234,7 @@ impl Condition {
                 value.as_number().is_some_and(|request| {
                     numbers
                         .iter()
-                        .any(|policy| comparison.holds(request.cmp(policy)))
+                        .any(|policy| comparison.holds(request.as_ref().cmp(policy)))
                 })
             }
             (Values::Dates(dates), Test::Date(comparison)) => {

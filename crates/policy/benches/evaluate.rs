@@ -26,15 +26,18 @@ const CONNECT: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Statem
 
 const USER: &str = "arn:aws:connect:eu-west-2:123456789012:instance/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111/user/AROADBQP57FF2AEXAMPLE:jdoe";
 
-/// `count` statements, each with an action list, a resource pattern and two conditions; none
-/// matches the request but the last, so every statement is evaluated. Identity policies hold
-/// at most 10,240 characters, so more than about 35 such statements take several policies.
+/// `count` statements, each with an action list, a resource pattern and two conditions. The
+/// action of every statement matches the request; the resource of every other statement does
+/// too, and then its conditions are evaluated and fail; only the last statement allows. So
+/// every statement is evaluated as far as it can be. Identity policies hold at most 10,240
+/// characters, so more than about 35 such statements take several policies.
 fn statements(count: usize) -> Vec<String> {
     let mut statements: Vec<String> = (0..count.saturating_sub(1))
         .map(|i| {
+            let resource = if i % 2 == 0 { "user/*".to_owned() } else { format!("queue/{i}") };
             format!(
-                r#"{{"Sid": "S{i}", "Effect": "Allow", "Action": ["s3:Get*", "connect:Describe*", "ec2:*"],
-                "Resource": "arn:aws:connect:*:123456789012:instance/*/queue/{i}",
+                r#"{{"Sid": "S{i}", "Effect": "Allow", "Action": ["s3:Get*", "connect:Get*", "ec2:*"],
+                "Resource": "arn:aws:connect:*:123456789012:instance/*/{resource}",
                 "Condition": {{"StringEquals": {{"aws:PrincipalTag/team": "team-{i}"}},
                   "IpAddress": {{"aws:SourceIp": "10.{}.0.0/16"}}}}}}"#,
                 i % 250

@@ -147,15 +147,19 @@ pub(crate) enum Negatable<T> {
 pub(crate) enum ResourcePattern {
     /// `"*"`: every resource, and requests without one.
     Any,
-    /// An ARN pattern: the first five segments (`arn`, partition, service, region, account)
-    /// may have wildcards; the resource segment may also have variables.
-    Arn {
-        prefix: [Glob; 5],
-        resource: Template,
-    },
+    /// An ARN pattern.
+    Arn(Box<ArnPattern>),
     /// Text IAM accepts but that has fewer than six segments (`arn:aws:fdsasf`): it
     /// matches nothing.
     Unmatchable,
+}
+
+/// An ARN pattern of `Resource`: the first five segments (`arn`, partition, service, region,
+/// account) may have wildcards; the resource segment may also have variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArnPattern {
+    pub(crate) prefix: [Glob; 5],
+    pub(crate) resource: Template,
 }
 
 /// The `Principal` element of a trust policy.

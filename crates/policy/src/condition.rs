@@ -17,7 +17,6 @@ use crate::arn;
 use crate::context::{Context, ContextValue};
 use crate::value::{Cidr, Date, Number};
 use crate::variables::Template;
-use crate::wildcard;
 
 /// One condition: an operator, a key, and the policy's values for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,9 +135,9 @@ const OPERATORS: [(&str, Test, bool); 27] = {
 };
 
 impl Operator {
-    /// Parses an operator name; `None` if it is not one of IAM-OPS with the documented
-    /// prefixes and suffix (`Null` takes neither `IfExists` nor a set prefix is refused only
-    /// for `IfExists`, as the docs say).
+    /// Parses an operator name; `None` unless it is an operator of IAM-OPS with at most one
+    /// set prefix (`ForAllValues:`, `ForAnyValue:`) and at most one `IfExists` suffix, which
+    /// `Null` does not take.
     pub(crate) fn parse(name: &str) -> Option<Operator> {
         let (set, rest) = if let Some(rest) = name.strip_prefix("ForAllValues:") {
             (Some(SetOperator::ForAllValues), rest)
@@ -235,7 +234,7 @@ impl Condition {
                 value.as_number().is_some_and(|request| {
                     numbers
                         .iter()
-                        .any(|policy| comparison.holds(request.cmp(policy)))
+                        .any(|policy| comparison.holds(request.as_ref().cmp(policy)))
                 })
             }
             (Values::Dates(dates), Test::Date(comparison)) => {
@@ -279,9 +278,7 @@ fn template_matches(
         Test::StringEqualsIgnoreCase => template
             .resolve_to_string(context)
             .is_some_and(|policy| policy.to_lowercase() == value.text().to_lowercase()),
-        Test::StringLike => template
-            .resolve(context)
-            .is_some_and(|atoms| wildcard::matches(&atoms, &value.text())),
+        Test::StringLike => template.matches(context, &value.text()),
         Test::Arn => template
             .resolve(context)
             .is_some_and(|atoms| arn::matches_segmentwise(&atoms, &value.text())),

@@ -101,10 +101,11 @@ impl ContextValue {
     }
 
     /// The value as a number, if it is one or is text that reads as one.
-    pub(crate) fn as_number(&self) -> Option<Number> {
+    pub(crate) fn as_number(&self) -> Option<std::borrow::Cow<'_, Number>> {
+        use std::borrow::Cow;
         match self {
-            ContextValue::Number(number, _) => Some(number.clone()),
-            ContextValue::String(text) => Number::parse(text),
+            ContextValue::Number(number, _) => Some(Cow::Borrowed(number)),
+            ContextValue::String(text) => Number::parse(text).map(Cow::Owned),
             _ => None,
         }
     }

@@ -9,9 +9,11 @@ use crate::ast::{
 };
 use crate::context::{Principal, Request};
 use crate::glob::Glob;
-use crate::wildcard;
 
-/// The policies that govern one request, by the role they play.
+/// The policies that govern one request, by the role they play. Each must have been parsed
+/// as its layer's [`PolicyKind`](crate::PolicyKind) (a session policy as `Session`, …); a
+/// statement that its layer's kind would refuse (a `Principal` outside the trust layer, none
+/// inside it) never applies.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PolicySet<'p> {
     /// The identity-based policies (inline and attached) of the principal.
@@ -200,22 +202,21 @@ pub fn evaluate<'p>(policies: &PolicySet<'p>, request: &Request<'_>) -> Decision
 /// Whether `statement` applies to the request: principal (trust policies), action, resource
 /// (other policies) and every condition.
 fn applies(statement: &Statement, layer: Layer, request: &Request<'_>, action: &str) -> bool {
-    let principal_ok = match (&statement.principal, layer) {
-        (Some(rule), _) => request
+    // Cheapest and most selective first: the action, then the resource or principal, then the
+    // conditions.
+    if !negatable_any(&statement.actions, |glob: &Glob| glob.matches(action)) {
+        return false;
+    }
+    let target_ok = match (layer, &statement.principal, &statement.resources) {
+        (Layer::Trust, Some(rule), _) => request
             .principal
             .is_some_and(|p| principal_matches(rule, p)),
-        // INVARIANT: parse.rs requires a Principal in every trust statement.
-        (None, Layer::Trust) => false,
-        (None, _) => true,
+        // INVARIANT: parse.rs requires a Principal in every trust statement and refuses one
+        // elsewhere, and requires a Resource outside trust policies.
+        (Layer::Trust, None, _) | (_, Some(_), _) | (_, None, None) => false,
+        (_, None, Some(rule)) => negatable_any(rule, |pattern| resource_matches(pattern, request)),
     };
-    let resource_ok = match (&statement.resources, layer) {
-        (_, Layer::Trust) => true,
-        (Some(rule), _) => negatable_any(rule, |pattern| resource_matches(pattern, request)),
-        (None, _) => false,
-    };
-    principal_ok
-        && resource_ok
-        && negatable_any(&statement.actions, |glob: &Glob| glob.matches(action))
+    target_ok
         && statement
             .conditions
             .iter()
@@ -237,19 +238,14 @@ fn resource_matches(pattern: &ResourcePattern, request: &Request<'_>) -> bool {
     match pattern {
         ResourcePattern::Any => true,
         ResourcePattern::Unmatchable => false,
-        ResourcePattern::Arn { prefix, resource } => {
-            let [arn_prefix, partition, service, region, account] = prefix;
+        ResourcePattern::Arn(pattern) => {
+            let [arn_prefix, partition, service, region, account] = &pattern.prefix;
             arn_prefix.matches("arn")
                 && partition.matches(arn.partition())
                 && service.matches(arn.service())
                 && region.matches(arn.region())
                 && account.matches(arn.account())
-                && match resource.as_literal() {
-                    Some(literal) => literal == arn.resource(),
-                    None => resource
-                        .resolve(request.context)
-                        .is_some_and(|atoms| wildcard::matches(&atoms, arn.resource())),
-                }
+                && pattern.resource.matches(request.context, arn.resource())
         }
     }
 }

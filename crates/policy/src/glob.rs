@@ -37,7 +37,7 @@ impl Glob {
             Glob::Any => true,
             Glob::Exact(text) => text == input,
             Glob::Prefix(prefix) => input.starts_with(prefix.as_str()),
-            Glob::Pattern(pattern) => wildcard::matches(&wildcard::parse(pattern), input),
+            Glob::Pattern(pattern) => wildcard::matches_text(pattern, input),
         }
     }
 }

@@ -18,8 +18,8 @@ use base64::Engine as _;
 
 use crate::arn::{Arn, PARTITIONS};
 use crate::ast::{
-    Effect, MAX_DOCUMENT_BYTES, Negatable, Policy, PolicyKind, PrincipalEntry, PrincipalRule,
-    ResourcePattern, Statement, Version,
+    ArnPattern, Effect, MAX_DOCUMENT_BYTES, Negatable, Policy, PolicyKind, PrincipalEntry,
+    PrincipalRule, ResourcePattern, Statement, Version,
 };
 use crate::condition::{Condition, Operator, Test, Values};
 use crate::error::{Malformed, PolicyError, messages};
@@ -718,7 +718,7 @@ fn resource_pattern(resource: &str, variables: bool) -> ResourcePattern {
     let (Ok(prefix), Some(rest)) = (<[Glob; 5]>::try_from(prefix), segments.next()) else {
         return ResourcePattern::Unmatchable;
     };
-    ResourcePattern::Arn {
+    ResourcePattern::Arn(Box::new(ArnPattern {
         prefix,
         resource: Template::parse(
             rest,
@@ -727,7 +727,7 @@ fn resource_pattern(resource: &str, variables: bool) -> ResourcePattern {
                 variables,
             },
         ),
-    }
+    }))
 }
 
 fn build_condition(raw: &RawCondition<'_>, variables: bool) -> Condition {
@@ -808,6 +808,25 @@ mod tests {
         );
         let whitespace = format!("{}{{}}", " ".repeat(5000));
         assert_eq!(message(&whitespace, PolicyKind::Trust), messages::SYNTAX);
+    }
+
+    #[test]
+    fn identity_policies_over_the_role_quota_get_iams_message() {
+        let actions: Vec<String> = (0..1200).map(|i| format!("\"s3:A{i}\"")).collect();
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":[{}],"Resource":"*"}}}}"#,
+            actions.join(",")
+        );
+        let error = parse(&text, PolicyKind::Identity).unwrap_err();
+        assert_eq!(
+            error.aws_message(),
+            "Maximum policy size of 10240 bytes exceeded"
+        );
+        let error = parse(&text, PolicyKind::Boundary).unwrap_err();
+        assert_eq!(
+            error.aws_message(),
+            "Cannot exceed quota for PolicySize: 6144"
+        );
     }
 
     #[test]

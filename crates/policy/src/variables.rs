@@ -11,7 +11,7 @@
 //! condition (fedgate's choice; AWS does not say).
 
 use crate::context::Context;
-use crate::wildcard::Atom;
+use crate::wildcard::{self, Atom};
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,9 @@ pub(crate) enum Piece {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Template {
     pieces: Vec<Piece>,
+    /// The template as a `*`/`?` pattern text, when it has no variables and no literal `*` or
+    /// `?`: then it can be matched without building atoms.
+    pattern: Option<String>,
 }
 
 /// What the parser treats as special.
@@ -81,7 +84,27 @@ impl Template {
             rest = rest.get(character.len_utf8()..).unwrap_or_default();
         }
         flush(&mut literal, &mut pieces);
-        Template { pieces }
+        let pattern = pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(text) if !text.contains(['*', '?']) => Some(text.as_str()),
+                Piece::AnyRun => Some("*"),
+                Piece::AnyChar => Some("?"),
+                Piece::Text(_) | Piece::Variable { .. } => None,
+            })
+            .collect::<Option<String>>();
+        Template { pieces, pattern }
+    }
+
+    /// Whether `input` matches the template as a `*`/`?` pattern, variables resolved from
+    /// `context`; an unresolvable variable matches nothing.
+    pub(crate) fn matches(&self, context: &Context, input: &str) -> bool {
+        match &self.pattern {
+            Some(pattern) => wildcard::matches_text(pattern, input),
+            None => self
+                .resolve(context)
+                .is_some_and(|atoms| wildcard::matches(&atoms, input)),
+        }
     }
 
     /// Text in which nothing is special.

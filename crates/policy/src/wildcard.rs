@@ -24,24 +24,33 @@ pub(crate) enum Atom<'a> {
 
 /// Whether `input` matches the whole `pattern`.
 pub(crate) fn matches(pattern: &[Atom<'_>], input: &str) -> bool {
-    let mut groups = pattern.split(|atom| *atom == Atom::AnyRun);
+    matches_groups(pattern.split(|atom| *atom == Atom::AnyRun), input)
+}
+
+/// Whether `input` matches the whole `pattern`, a text in which `*` and `?` are wildcards and
+/// every other character is literal. Allocates nothing.
+pub(crate) fn matches_text(pattern: &str, input: &str) -> bool {
+    matches_groups(pattern.split('*').map(TextGroup), input)
+}
+
+/// The algorithm of the module documentation, over the groups between the `*`s.
+fn matches_groups<G: Group>(mut groups: impl DoubleEndedIterator<Item = G>, input: &str) -> bool {
     let Some(first) = groups.next() else {
         return input.is_empty();
     };
-    let Some(after_first) = match_at(first, input, 0) else {
+    let Some(last) = groups.next_back() else {
+        // No `*` at all: the single group must cover the whole input.
+        return first.match_at(input, 0) == Some(input.len());
+    };
+    let Some(after_first) = first.match_at(input, 0) else {
         return false;
     };
-    // No `*` at all: the single group must cover the whole input.
-    let middle: Vec<&[Atom<'_>]> = groups.collect();
-    let Some((last, middle)) = middle.split_last() else {
-        return after_first == input.len();
-    };
-    let Some(last_start) = match_at_end(last, input, after_first) else {
+    let Some(last_start) = last.match_at_end(input, after_first) else {
         return false;
     };
     let mut position = after_first;
-    for group in middle {
-        match find_leftmost(group, input, position, last_start) {
+    for group in groups {
+        match group.find_leftmost(input, position, last_start) {
             Some(end) => position = end,
             None => return false,
         }
@@ -49,62 +58,144 @@ pub(crate) fn matches(pattern: &[Atom<'_>], input: &str) -> bool {
     true
 }
 
-/// Matches `group` (no `*`) at byte `start`; the end of the match.
-fn match_at(group: &[Atom<'_>], input: &str, start: usize) -> Option<usize> {
-    let mut position = start;
-    for atom in group {
-        let rest = input.get(position..)?;
-        match atom {
-            Atom::Text(text) => {
-                if !rest.starts_with(text) {
-                    return None;
-                }
-                position += text.len();
-            }
-            Atom::AnyChar => position += rest.chars().next()?.len_utf8(),
-            Atom::AnyRun => return None,
-        }
+/// Needles up to this many bytes are searched by comparing at each position: linear, since
+/// the needle is this short, and much cheaper to start than `str::find`'s two-way searcher,
+/// which finds longer ones in linear time.
+const SHORT_NEEDLE_BYTES: usize = 16;
+
+/// The byte offset of the first occurrence of `needle` in `haystack`.
+fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.len() > SHORT_NEEDLE_BYTES {
+        return haystack.find(needle);
     }
-    Some(position)
+    let needle = needle.as_bytes();
+    let Some(&first) = needle.first() else {
+        return Some(0);
+    };
+    // A match of UTF-8 text starts at a character boundary, so byte positions are safe.
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window.first() == Some(&first) && window == needle)
 }
 
-/// Matches `group` (no `*`) so that it ends at the end of `input` and starts at or after
-/// `floor`; the start of the match.
-fn match_at_end(group: &[Atom<'_>], input: &str, floor: usize) -> Option<usize> {
-    let mut end = input.len();
-    for atom in group.iter().rev() {
-        let head = input.get(floor..end)?;
-        match atom {
-            Atom::Text(text) => {
-                if !head.ends_with(text) {
-                    return None;
-                }
-                end -= text.len();
+/// A run of a pattern without `*`: literal text and `?`.
+trait Group {
+    /// Matches the group at byte `start`; the end of the match.
+    fn match_at(&self, input: &str, start: usize) -> Option<usize>;
+
+    /// Matches the group so that it ends at the end of `input` and starts at or after
+    /// `floor`; the start of the match.
+    fn match_at_end(&self, input: &str, floor: usize) -> Option<usize>;
+
+    /// The literal text, if the group has no `?` (then a substring search finds it).
+    fn as_text(&self) -> Option<&str>;
+
+    /// The end of the leftmost match inside `input[from..limit]`.
+    fn find_leftmost(&self, input: &str, from: usize, limit: usize) -> Option<usize> {
+        let window = input.get(..limit)?;
+        if let Some(text) = self.as_text() {
+            let found = find(window.get(from..)?, text)?;
+            return Some(from + found + text.len());
+        }
+        let mut start = from;
+        loop {
+            if let Some(end) = self.match_at(window, start) {
+                return Some(end);
             }
-            Atom::AnyChar => end -= head.chars().next_back()?.len_utf8(),
-            Atom::AnyRun => return None,
+            start += window.get(start..)?.chars().next()?.len_utf8();
         }
     }
-    Some(end)
 }
 
-/// The end of the leftmost match of `group` (no `*`) inside `input[from..limit]`.
-fn find_leftmost(group: &[Atom<'_>], input: &str, from: usize, limit: usize) -> Option<usize> {
-    let window = input.get(..limit)?;
-    if let [Atom::Text(text)] = group {
-        let found = window.get(from..)?.find(text)?;
-        return Some(from + found + text.len());
-    }
-    let mut start = from;
-    loop {
-        if let Some(end) = match_at(group, window, start) {
-            return Some(end);
+impl Group for &[Atom<'_>] {
+    fn match_at(&self, input: &str, start: usize) -> Option<usize> {
+        let mut position = start;
+        for atom in *self {
+            let rest = input.get(position..)?;
+            match atom {
+                Atom::Text(text) => {
+                    if !rest.starts_with(text) {
+                        return None;
+                    }
+                    position += text.len();
+                }
+                Atom::AnyChar => position += rest.chars().next()?.len_utf8(),
+                Atom::AnyRun => return None,
+            }
         }
-        start += window.get(start..)?.chars().next()?.len_utf8();
+        Some(position)
+    }
+
+    fn match_at_end(&self, input: &str, floor: usize) -> Option<usize> {
+        let mut end = input.len();
+        for atom in self.iter().rev() {
+            let head = input.get(floor..end)?;
+            match atom {
+                Atom::Text(text) => {
+                    if !head.ends_with(text) {
+                        return None;
+                    }
+                    end -= text.len();
+                }
+                Atom::AnyChar => end -= head.chars().next_back()?.len_utf8(),
+                Atom::AnyRun => return None,
+            }
+        }
+        Some(end)
+    }
+
+    fn as_text(&self) -> Option<&str> {
+        match self {
+            [Atom::Text(text)] => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// A run of a text pattern without `*`, in which `?` is a wildcard.
+struct TextGroup<'p>(&'p str);
+
+impl Group for TextGroup<'_> {
+    fn match_at(&self, input: &str, start: usize) -> Option<usize> {
+        let rest = input.get(start..)?;
+        if let Some(text) = self.as_text() {
+            return rest.starts_with(text).then_some(start + text.len());
+        }
+        let mut characters = rest.char_indices();
+        for expected in self.0.chars() {
+            let (_, actual) = characters.next()?;
+            if expected != '?' && expected != actual {
+                return None;
+            }
+        }
+        Some(start + characters.next().map_or(rest.len(), |(offset, _)| offset))
+    }
+
+    fn match_at_end(&self, input: &str, floor: usize) -> Option<usize> {
+        let head = input.get(floor..)?;
+        if let Some(text) = self.as_text() {
+            return head.ends_with(text).then(|| input.len() - text.len());
+        }
+        let mut characters = head.char_indices().rev();
+        let mut start = input.len();
+        for expected in self.0.chars().rev() {
+            let (offset, actual) = characters.next()?;
+            if expected != '?' && expected != actual {
+                return None;
+            }
+            start = floor + offset;
+        }
+        Some(start)
+    }
+
+    fn as_text(&self) -> Option<&str> {
+        (!self.0.contains('?')).then_some(self.0)
     }
 }
 
 /// Parses a pattern in which `*` and `?` are wildcards and every other character is literal.
+#[cfg(test)]
 pub(crate) fn parse(pattern: &str) -> Vec<Atom<'_>> {
     let mut atoms = Vec::new();
     let mut literal_start = 0;
@@ -133,7 +224,13 @@ mod tests {
     use super::*;
 
     fn like(pattern: &str, input: &str) -> bool {
-        matches(&parse(pattern), input)
+        let by_text = matches_text(pattern, input);
+        assert_eq!(
+            matches(&parse(pattern), input),
+            by_text,
+            "{pattern} / {input}"
+        );
+        by_text
     }
 
     /// The obvious recursive definition: exponential, but correct by inspection.
@@ -191,6 +288,23 @@ mod tests {
         assert!(like("ab*ba", "abba"));
         assert!(like("a*a*a", "aaa"));
         assert!(!like("a*a*a", "aa"));
+    }
+
+    #[test]
+    fn short_and_long_needles_are_found_alike() {
+        let haystack = "instance/ID/user/AROA:jdoe/user/x";
+        for needle in [
+            "",
+            "/user/",
+            "jdoe",
+            "x",
+            "absent",
+            "/user/AROA:jdoe/user/x",
+            "é",
+        ] {
+            assert_eq!(find(haystack, needle), haystack.find(needle), "{needle}");
+        }
+        assert_eq!(find("aéb", "b"), Some(3));
     }
 
     #[test]

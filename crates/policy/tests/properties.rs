@@ -198,4 +198,33 @@ proptest! {
         }
         fedgate_policy::fuzzing::parse_and_evaluate(text.as_bytes());
     }
+
+    #[test]
+    fn generated_conditions_parse_or_are_refused_and_never_panic(
+        prefix in prop_oneof![Just(""), Just("ForAllValues:"), Just("ForAnyValue:")],
+        operator in prop_oneof![
+            Just("StringLike"), Just("StringNotEqualsIgnoreCase"), Just("NumericLessThan"),
+            Just("DateGreaterThanEquals"), Just("Bool"), Just("BinaryEquals"),
+            Just("NotIpAddress"), Just("ArnLike"), Just("ArnNotEquals"), Just("Null"),
+        ],
+        if_exists in any::<bool>(),
+        values in proptest::collection::vec("[a-z0-9:/*?.${}', -]{0,12}", 0..4),
+        context_value in "[a-z0-9:/*?.${}', -]{0,16}",
+    ) {
+        let operator = format!("{prefix}{operator}{}", if if_exists { "IfExists" } else { "" });
+        let text = json!({"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "*",
+            "Resource": "*", "Condition": {operator: {"k:a": values, "k:b": "${k:a}"}}}})
+        .to_string();
+        let Ok(policy) = Policy::parse(&text, PolicyKind::Identity) else {
+            return Ok(());
+        };
+        let mut context = Context::new();
+        context.insert("k:a", ContextValue::string(context_value.clone()));
+        context.insert_all("k:b", [ContextValue::string(context_value)]);
+        let identity = [policy];
+        let request = Request { principal: None, action: "x:Y", resource: None, context: &context };
+        let set = PolicySet { identity: &identity, ..PolicySet::default() };
+        let decision = evaluate(&set, &request);
+        prop_assert_ne!(decision.effect(), Verdict::Allow);
+    }
 }

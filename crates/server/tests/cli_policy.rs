@@ -313,3 +313,24 @@ fn usage_errors_exit_2_with_nothing_on_standard_output() {
         assert!(output.stdout.is_empty(), "{extra:?}");
     }
 }
+
+#[test]
+fn oversized_trust_policy_prints_the_quota_with_exit_2() {
+    let files = Files::new();
+    let audiences: Vec<String> = (0..60)
+        .map(|i| format!("\"https://r{i}.signin.aws.amazon.com/saml\""))
+        .collect();
+    let trust = files.write(
+        "trust.json",
+        &TRUST.replace(
+            "\"https://signin.aws.amazon.com/saml\",",
+            &format!("{},", audiences.join(",")),
+        ),
+    );
+    let output = eval_trust(&trust, "https://signin.aws.amazon.com/saml", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stdout(&output),
+        "LimitExceeded: Cannot exceed quota for ACLSizePerRole: 2048\n"
+    );
+}

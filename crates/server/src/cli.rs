@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod policy;
 mod saml;
+mod serve;
 mod xml;
 
 /// SAML federation into a contact center, in one binary.
@@ -21,6 +22,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve IAM, STS, the sign-in endpoint and the contact-center instance.
+    Serve(serve::ServeArgs),
     /// SAML response validation with AWS's rules.
     #[command(subcommand)]
     Saml(saml::SamlCommand),
@@ -36,6 +39,7 @@ enum Command {
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => serve::run(&args),
         Command::Saml(command) => saml::run(command),
         Command::Xml(command) => xml::run(command),
         Command::Policy(command) => policy::run(command),

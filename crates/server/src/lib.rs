@@ -8,8 +8,22 @@
 //!
 //! - [`aws`]: the AWS wire layer: SigV4 request authentication, the awsQuery protocol (STS, IAM),
 //!   XML rendering and the one mapping of every error to AWS's codes.
-//! - [`sts`]: the Security Token Service; for now AWS's SAML attribute profile
-//!   ([`sts::saml_claims`]), used by `fedgate saml verify` and by `AssumeRoleWithSAML`.
+//! - [`http`]: the application ([`http::app`]) and [`http::serve`]; [`query_api`]: `POST /`.
+//! - [`auth`]: who calls (SigV4, sealed session tokens) and whether they may (IAM policies).
+//! - [`sts`], [`iam`]: the actions, one file per STS action, IAM grouped by resource.
+//! - [`config`], [`bootstrap`], [`state`], [`clock`], [`keys`], [`metrics`], [`secret`]: start-up and
+//!   the explicit state every handler receives.
 
+pub mod auth;
 pub mod aws;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod iam;
+pub mod keys;
+pub mod metrics;
+pub mod query_api;
+pub mod secret;
+pub mod state;
 pub mod sts;

@@ -1,0 +1,175 @@
+//! The server's sealing key: AES-256-GCM boxes for everything that is sealed rather than stored
+//! (session tokens, cookies, one-time tokens) and for the secrets the store keeps.
+//!
+//! Each box is `nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)`, with the box's [`Purpose`] as
+//! associated data, so a box made for one purpose never opens as another (a cookie is never a
+//! session token).
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+
+use crate::secret::Secret;
+
+/// Length of the sealing key material.
+pub const SEALING_KEY_LEN: usize = 32;
+
+/// What a sealed box is for; bound into the box as associated data.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum Purpose {
+    /// A secret access key kept in the store.
+    AccessKeySecret,
+    /// The console session cookie.
+    ConsoleCookie,
+    /// The instance session cookie.
+    InstanceCookie,
+    /// A one-time federation token.
+    FederationToken,
+    /// The known plaintext that proves a node holds the account's sealing key.
+    KeyCheck,
+    /// An STS session token.
+    SessionToken,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Self::AccessKeySecret => b"fedgate/access-key-secret/v1",
+            Self::ConsoleCookie => b"fedgate/console-cookie/v1",
+            Self::InstanceCookie => b"fedgate/instance-cookie/v1",
+            Self::FederationToken => b"fedgate/federation-token/v1",
+            Self::KeyCheck => b"fedgate/key-check/v1",
+            Self::SessionToken => b"fedgate/session-token/v1",
+        }
+    }
+}
+
+/// The sealing key, ready to seal and open.
+pub struct KeyRing {
+    key: LessSafeKey,
+    random: SystemRandom,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyRing([redacted])")
+    }
+}
+
+/// The sealing key material has the wrong length.
+#[derive(Debug, thiserror::Error)]
+#[error("a sealing key is {SEALING_KEY_LEN} bytes")]
+pub struct InvalidSealingKey;
+
+impl KeyRing {
+    /// A key ring over `material` ([`SEALING_KEY_LEN`] bytes).
+    pub fn new(material: &[u8]) -> Result<Self, InvalidSealingKey> {
+        let key = UnboundKey::new(&AES_256_GCM, material).map_err(|_| InvalidSealingKey)?;
+        Ok(Self {
+            key: LessSafeKey::new(key),
+            random: SystemRandom::new(),
+        })
+    }
+
+    /// Fresh random key material.
+    pub fn generate_material() -> Secret<Vec<u8>> {
+        Secret::new(random_bytes(SEALING_KEY_LEN))
+    }
+
+    /// Seals `plaintext` for `purpose`.
+    pub fn seal(&self, purpose: Purpose, plaintext: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        // A failing system RNG leaves no safe way to continue; aws-lc aborts in that case too.
+        let _ = self.random.fill(&mut nonce);
+        let mut in_out = plaintext.to_vec();
+        let mut sealed = nonce.to_vec();
+        match self.key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(purpose.label()),
+            &mut in_out,
+        ) {
+            Ok(()) => sealed.extend_from_slice(&in_out),
+            Err(_) => sealed.clear(),
+        }
+        sealed
+    }
+
+    /// Opens a box sealed for `purpose`; `None` if it was not sealed by this key for it.
+    pub fn open(&self, purpose: Purpose, sealed: &[u8]) -> Option<Vec<u8>> {
+        let (nonce, ciphertext) = sealed.split_at_checked(NONCE_LEN)?;
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut in_out = ciphertext.to_vec();
+        let plaintext = self
+            .key
+            .open_in_place(nonce, Aad::from(purpose.label()), &mut in_out)
+            .ok()?;
+        Some(plaintext.to_vec())
+    }
+}
+
+/// `len` bytes from the system's secure random generator.
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    let _ = SystemRandom::new().fill(&mut bytes);
+    bytes
+}
+
+/// An AWS-style identifier: `prefix` then `len` characters of RFC 4648 base32 (`A–Z2–7`), as
+/// AWS's access key ids (`AKIA…`, `ASIA…`) and unique ids (`AROA…`, `ANPA…`) are.
+pub fn random_id(prefix: &str, len: usize) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut id = String::with_capacity(prefix.len() + len);
+    id.push_str(prefix);
+    id.extend(random_bytes(len).iter().map(|b| pick(ALPHABET, *b)));
+    id
+}
+
+/// A 40-character secret access key over AWS's alphabet (`A–Z a–z 0–9 + /`).
+pub fn random_secret() -> Secret<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    Secret::new(
+        random_bytes(40)
+            .iter()
+            .map(|b| pick(ALPHABET, *b))
+            .collect(),
+    )
+}
+
+/// The character of `alphabet` (32 or 64 long, so every byte maps without bias) that `byte`
+/// selects.
+fn pick(alphabet: &[u8], byte: u8) -> char {
+    let index = usize::from(byte) % alphabet.len().max(1);
+    char::from(alphabet.get(index).copied().unwrap_or(b'A'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_box_opens_only_for_its_purpose_and_key() {
+        let keys = KeyRing::new(KeyRing::generate_material().expose()).unwrap();
+        let sealed = keys.seal(Purpose::SessionToken, b"claims");
+        assert_eq!(
+            keys.open(Purpose::SessionToken, &sealed).as_deref(),
+            Some(&b"claims"[..])
+        );
+        assert_eq!(keys.open(Purpose::ConsoleCookie, &sealed), None);
+        let other = KeyRing::new(KeyRing::generate_material().expose()).unwrap();
+        assert_eq!(other.open(Purpose::SessionToken, &sealed), None);
+        let mut tampered = sealed.clone();
+        *tampered.last_mut().unwrap() ^= 1;
+        assert_eq!(keys.open(Purpose::SessionToken, &tampered), None);
+    }
+
+    #[test]
+    fn ids_have_aws_shapes() {
+        let id = random_id("AKIA", 16);
+        assert_eq!(id.len(), 20);
+        assert!(
+            id.chars()
+                .skip(4)
+                .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+        );
+        assert_eq!(random_secret().expose().len(), 40);
+    }
+}

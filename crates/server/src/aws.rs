@@ -13,7 +13,7 @@
 //! AWS is silent, the choices made are written down in `docs/decisions-wire.md`.
 
 pub mod error;
-mod percent;
+pub(crate) mod percent;
 pub mod query;
 pub mod sigv4;
 pub mod xml;

@@ -22,7 +22,7 @@ pub const DEFAULT_CLOCK_SKEW_SECONDS: i64 = 60;
 pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 
 /// What an operator may write in `fedgate.toml` (every key optional).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
     /// Address to listen on.

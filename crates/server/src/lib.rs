@@ -27,3 +27,5 @@ pub mod query_api;
 pub mod secret;
 pub mod state;
 pub mod sts;
+#[doc(hidden)]
+pub mod testing;

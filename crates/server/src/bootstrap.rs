@@ -29,7 +29,7 @@ pub async fn bootstrap(
 
     let admin_secret = random_secret();
     let candidate = Account {
-        id: AccountId::new(random_account_id()),
+        id: AccountId::new(config.account_id.clone().unwrap_or_else(random_account_id)),
         region: config.region.clone(),
         admin_key: AccessKey {
             id: AccessKeyId::new(random_id("AKIA", 16)),

@@ -61,3 +61,56 @@ fg_need_xmlcrypto() {
   NODE_PATH="$dir/node_modules"
   export NODE_PATH
 }
+
+# Pinned real AWS clients and IdP libraries (stage 20 and scripts/bench).
+FG_BOTO3_VERSION="1.44.8"
+FG_AWSCLI_VERSION="1.46.3"
+FG_PYSAML2_VERSION="7.5.5"
+FG_MOTO_VERSION="5.2.5"
+
+# fg_need_pip PACKAGE==VERSION…   installs into FG_PY's venv whatever is not at its pinned version
+fg_need_pip() {
+  local missing=() spec
+  for spec in "$@"; do
+    "$FG_PY" -c "import sys; from importlib.metadata import version
+sys.exit(version('${spec%%[*}'.split('==')[0]) != '${spec##*==}')" 2>/dev/null || missing+=("$spec")
+  done
+  if ((${#missing[@]})); then
+    echo "installing ${missing[*]} into $(dirname "$(dirname "$FG_PY")")" >&2
+    "$FG_PY" -m pip install -q --disable-pip-version-check "${missing[@]}"
+  fi
+}
+
+# fg_need_aws_clients   boto3, the aws CLI v1 and pysaml2 in the venv (after fg_need_venv); sets
+#                       FG_AWS to the venv's aws
+fg_need_aws_clients() {
+  fg_need_pip "boto3==$FG_BOTO3_VERSION" "awscli==$FG_AWSCLI_VERSION" "pysaml2==$FG_PYSAML2_VERSION"
+  FG_AWS="$(dirname "$FG_PY")/aws"
+  export FG_AWS
+}
+
+# fg_need_moto          moto_server (moto[server]) in the venv; sets FG_MOTO_SERVER
+fg_need_moto() {
+  fg_need_pip "moto[server]==$FG_MOTO_VERSION"
+  FG_MOTO_SERVER="$(dirname "$FG_PY")/moto_server"
+  export FG_MOTO_SERVER
+}
+
+# fg_need_samlify       samlify (pinned by scripts/saml-peers/package-lock.json) in
+#                       scripts/saml-peers/node_modules; sets FG_SAMLIFY_PATH to that folder
+fg_need_samlify() {
+  local dir="$FG_SCRIPTS/saml-peers"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "installing nodejs and npm with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  if [[ "$(cd "$dir" && node -p "require('samlify/package.json').version" 2>/dev/null)" != \
+    "$(node -p "require('$dir/package.json').dependencies.samlify")" ]]; then
+    echo "installing samlify into $dir/node_modules" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --silent >/dev/null)
+  fi
+  FG_SAMLIFY_PATH="$dir/node_modules"
+  export FG_SAMLIFY_PATH
+}

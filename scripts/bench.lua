@@ -1,0 +1,91 @@
+-- wrk script of scripts/bench: POST / with bodies (and headers) read from files, each body sent
+-- once, in order; a thread stops when its bodies run out, so every AssumeRoleWithSAML carries a
+-- response never seen before (the few GET /healthz sent while stopping are not counted).
+--
+--   BENCH_BODIES=prefix   thread N (0-based) reads prefix.N: one form body per line
+--   BENCH_REQUEST=file    instead, one request repeated: header lines "name: value", an empty
+--                         line, then the body (a SigV4-signed call)
+--
+-- done() prints one line `bench-result {json}` for scripts/bench to read: requests, non-2xx
+-- answers, transport errors, duration and latency percentiles in microseconds.
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+local bodies = {}
+local next_body = 1
+local fixed_headers = { ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
+local fixed_request = nil
+local non2xx = 0
+local extra = 0
+
+function init(args)
+  local prefix = os.getenv("BENCH_BODIES")
+  local request_file = os.getenv("BENCH_REQUEST")
+  if request_file then
+    local f = assert(io.open(request_file, "r"))
+    local headers = {}
+    for line in f:lines() do
+      if line == "" then break end
+      local name, value = line:match("^([^:]+):%s*(.*)$")
+      headers[name] = value
+    end
+    local body = f:read("*a")
+    f:close()
+    fixed_request = wrk.format("POST", "/", headers, body)
+  else
+    local f = assert(io.open(prefix .. "." .. id, "r"))
+    for line in f:lines() do
+      bodies[#bodies + 1] = line
+    end
+    f:close()
+  end
+end
+
+function request()
+  if fixed_request then
+    return fixed_request
+  end
+  local body = bodies[next_body]
+  if body == nil then
+    -- out of responses: stop this thread; wrk still wants a request, so a cheap one that the
+    -- totals leave out
+    wrk.thread:stop()
+    extra = extra + 1
+    wrk.thread:set("extra", extra)
+    return wrk.format("GET", "/healthz")
+  end
+  bodies[next_body] = nil
+  next_body = next_body + 1
+  return wrk.format("POST", "/", fixed_headers, body)
+end
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+    if non2xx == 1 then
+      io.stderr:write("first non-2xx answer: " .. status .. " " .. string.sub(body, 1, 400) .. "\n")
+    end
+  end
+  wrk.thread:set("non2xx", non2xx)
+end
+
+function done(summary, latency, requests)
+  local non, extras = 0, 0
+  for _, thread in ipairs(threads) do
+    non = non + (thread:get("non2xx") or 0)
+    extras = extras + (thread:get("extra") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'bench-result {"requests": %d, "non2xx": %d, "socket_errors": %d, "duration_us": %d, ' ..
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests - extras, non, e.connect + e.read + e.write + e.timeout, summary.duration,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end

@@ -28,8 +28,8 @@ EXPECT = {
     "tampered": ("InvalidIdentityToken", 400),      # "Response signature invalid"
     "expired": ("ExpiredTokenException", 400),      # "Response has expired"
     "audience": ("InvalidIdentityToken", 400),      # "Response does not contain the required audience."
-    "replayed": ("InvalidIdentityToken", 400),      # replay cache (design; AWS's code unconfirmed)
-    "unlisted": ("AccessDenied", 403),              # (RoleArn, PrincipalArn) not a Role value (design, §2.3.9)
+    "replayed": ("InvalidIdentityToken", 400),      # "Response has already been used" (design; AWS unconfirmed)
+    "unlisted": ("InvalidIdentityToken", 400),      # (RoleArn, PrincipalArn) not a Role value (design, §2.3.9)
     "other-provider": ("AccessDenied", 403),        # trust policy names another provider (§2.3.10)
     "wrong-idp": ("InvalidIdentityToken", 400),     # issuer is not the provider's entityID (§2.3.4)
 }

@@ -24,14 +24,13 @@ bad() {
   echo "FAIL: $*"
 }
 
-# shellcheck source=../lib/peers.sh
+# shellcheck source=scripts/lib/peers.sh
 . scripts/lib/peers.sh
 fg_need_aws_clients
 fg_need_samlify
 
 ACCOUNT=123456789012
 IDPS=(xmlsec1 pysaml2 samlify)
-AWS_SIGNIN=https://signin.aws.amazon.com/saml
 work="$STAGE_TMP"
 data="$work/data"
 

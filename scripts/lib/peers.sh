@@ -2,9 +2,10 @@
 # Shared by scripts/gen-xmldsig-vectors and scripts/interop: installs the independent peers
 # (xmlsec1, xmllint, openssl, Python lxml) when they are missing. Source it; do not run it.
 #
-#   fg_need_apt          xmlsec1, xmllint and openssl from Debian (apt-get, needs root)
+#   fg_need_apt          xmlsec1, xmllint, openssl and curl from Debian (apt-get, needs root)
 #   fg_need_venv         a Python venv with pinned lxml and signxml; sets FG_PY to its python
 #   fg_need_xmlcrypto    node's xml-crypto (pinned) inside the venv folder; sets NODE_PATH
+#   fg_need_aws_clients, fg_need_moto, fg_need_samlify: see below (stage 20, scripts/bench)
 #
 # The venv lives in $FEDGATE_VENV, by default scripts/.venv (gitignored).
 
@@ -18,6 +19,7 @@ fg_need_apt() {
   command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
   command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
   if ((${#missing[@]})); then
     echo "installing ${missing[*]} with apt-get" >&2

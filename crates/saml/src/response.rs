@@ -33,13 +33,15 @@ impl SamlResponse {
         if text.len() > MAX_BASE64_CHARS {
             return Err(Rejection::TooLarge.into());
         }
-        let compact: String = text
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
-            .collect();
-        let xml = base64::engine::general_purpose::STANDARD
-            .decode(compact)
-            .map_err(|_| SamlError::from(Rejection::NotBase64))?;
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let engine = &base64::engine::general_purpose::STANDARD;
+        let decoded = if text.as_bytes().iter().any(is_space) {
+            let compact: Vec<u8> = text.bytes().filter(|b| !is_space(b)).collect();
+            engine.decode(compact)
+        } else {
+            engine.decode(text)
+        };
+        let xml = decoded.map_err(|_| SamlError::from(Rejection::NotBase64))?;
         Ok(Self { xml })
     }
 

@@ -407,3 +407,28 @@ pub(crate) fn truncated(text: &str) -> String {
         None => text.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_name_the_variant() {
+        let mut codes: Vec<&str> = Rejection::ALL.iter().map(|r| r.code()).collect();
+        for (rejection, code) in Rejection::ALL.iter().zip(&codes) {
+            assert_eq!(format!("{rejection:?}"), *code);
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Rejection::ALL.len());
+    }
+
+    #[test]
+    fn messages_are_lowercase_without_final_period() {
+        for rejection in Rejection::ALL {
+            let message = rejection.message();
+            assert!(message.starts_with(|c: char| c.is_lowercase()), "{message}");
+            assert!(!message.ends_with('.'), "{message}");
+        }
+    }
+}

@@ -563,3 +563,37 @@ fn is(node: Node<'_, '_>, namespace: &str, name: &str) -> bool {
         && node.tag_name().namespace() == Some(namespace)
         && node.tag_name().name() == name
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_ignores_xml_whitespace_and_is_strict_otherwise() {
+        let wrapped = "PHNhbWxw\r\n OlJlc3Bv\tbnNlLz4=";
+        assert_eq!(
+            SamlResponse::from_base64(wrapped).unwrap().xml(),
+            b"<samlp:Response/>"
+        );
+        let error = SamlResponse::from_base64("PHNhbWxwOlJlc3BvbnNlLz4").unwrap_err();
+        assert_eq!(error.rejection(), Rejection::NotBase64);
+    }
+
+    #[test]
+    fn size_limits_match_aws_quota() {
+        let at_limit = "A".repeat(MAX_BASE64_CHARS);
+        assert!(SamlResponse::from_base64(&at_limit).is_ok());
+        let over = "A".repeat(MAX_BASE64_CHARS + 4);
+        assert_eq!(
+            SamlResponse::from_base64(&over).unwrap_err().rejection(),
+            Rejection::TooLarge
+        );
+        assert!(SamlResponse::from_xml(&vec![b' '; MAX_XML_BYTES]).is_ok());
+        assert_eq!(
+            SamlResponse::from_xml(&vec![b' '; MAX_XML_BYTES + 1])
+                .unwrap_err()
+                .rejection(),
+            Rejection::TooLarge
+        );
+    }
+}

@@ -377,6 +377,21 @@ def strip_signature(element):
         element.remove(sig)
 
 
+def signed_assertion(doc):
+    """The parsed response and its signed Assertion."""
+    root = parse(doc)
+    return root, root.find("saml:Assertion", NS)
+
+
+def unsigned_copy(element, evil=False, new_id=None):
+    """A copy without its Signature; with `evil`, carrying the attacker's edit."""
+    clone = copy.deepcopy(element)
+    strip_signature(clone)
+    if evil:
+        evil_edit(clone, new_id)
+    return clone
+
+
 def gen_xsw():
     base_a = signed("xsw-a")
     base_r = signed("xsw-r", mode="response")
@@ -401,20 +416,14 @@ def gen_xsw():
                   reject="SignatureWrapped" if distinct else "DuplicateId")
 
     # XSW3: an evil, unsigned Assertion with a new ID before the signed one.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil, "_evil")
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True, new_id="_evil")
     original.addprevious(evil)
     write("reject/xsw/xsw3-evil-assertion-before.xml", serialize(root), reject="MultipleAssertions")
 
     # XSW4: the evil Assertion replaces the original, which moves inside it.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil, "_evil")
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True, new_id="_evil")
     original.addprevious(evil)
     root.remove(original)
     evil.append(original)
@@ -422,29 +431,22 @@ def gen_xsw():
 
     # XSW5: the first Assertion is edited with a new ID but keeps its Signature (#orig); an
     # unsigned copy of the original with ID=orig is appended.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    copy_ = copy.deepcopy(original)
-    strip_signature(copy_)
+    root, original = signed_assertion(base_a)
+    copy_ = unsigned_copy(original)
     evil_edit(original, "_evil")
     root.append(copy_)
     write("reject/xsw/xsw5-evil-keeps-signature-copy-after.xml", serialize(root), reject="MultipleAssertions")
 
     # XSW6: as XSW5, the copy inside the evil Assertion's Signature.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    copy_ = copy.deepcopy(original)
-    strip_signature(copy_)
+    root, original = signed_assertion(base_a)
+    copy_ = unsigned_copy(original)
     evil_edit(original, "_evil")
     original.find("ds:Signature", NS).append(copy_)
     write("reject/xsw/xsw6-copy-inside-signature.xml", serialize(root), reject="SignatureWrapped")
 
     # XSW7: an Extensions element before the Assertion holds an evil copy with the same ID.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil)
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True)
     ext = etree.Element("Extensions")
     ext.append(evil)
     original.addprevious(ext)
@@ -454,10 +456,8 @@ def gen_xsw():
 
     # XSW8: the Assertion edited in place (same ID, keeps its Signature); the original copy goes in
     # a ds:Object inside that Signature.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    copy_ = copy.deepcopy(original)
-    strip_signature(copy_)
+    root, original = signed_assertion(base_a)
+    copy_ = unsigned_copy(original)
     evil_edit(original)
     obj = etree.SubElement(original.find("ds:Signature", NS), q(DS, "Object"))
     obj.append(copy_)
@@ -467,11 +467,8 @@ def gen_xsw():
 
     # Other placements: the signed Assertion inside saml:Advice of an evil one; a signed Response
     # inside SubjectConfirmationData (samlify case 1); a Signature in StatusDetail (CVE-2024-45409).
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil, "_evil")
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True, new_id="_evil")
     advice = etree.Element(q(SAML, "Advice"))
     evil.find("saml:Conditions", NS).addnext(advice)
     original.addprevious(evil)

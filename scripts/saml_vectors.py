@@ -314,6 +314,9 @@ def gen_accept():
                  extra_attributes=attribute("https://aws.amazon.com/SAML/Attributes/PrincipalTag:Department",
                                             ["Sales<!-- x -->Team"])),
           name_id="alice")
+    # AWS accepts 1024-bit metadata keys, so a response signed with one validates.
+    write("accept/xmlsec1/rsa-1024-key.xml", signed("rsa-1024-key", key="idp-1024"), name_id="alice",
+          metadata="metadata/key-1024.xml")
     write("accept/xmlsec1/rollover-key.xml", signed("rollover-key", key="idp-rollover"), name_id="alice")
     write("accept/xmlsec1/ecdsa-p256.xml", signed("ecdsa-p256", key="idp-ec", sig={"sig_alg": ECDSA_SHA256}),
           name_id="alice")
@@ -509,6 +512,11 @@ def gen_signature():
     evil_edit(root.find("saml:Assertion", NS))
     write("reject/signature/unsigned-assertion-in-signed-response-edited.xml", serialize(root),
           reject="DigestMismatch")
+    # A signed Response (covering its Assertion) with a second, unsigned Assertion added.
+    root, _ = signed_assertion(signed("unsigned-added-to-signed", mode="response"))
+    root.append(unsigned_copy(root.find("saml:Assertion", NS), evil=True, new_id="_added"))
+    write("reject/signature/unsigned-assertion-added-to-signed-response.xml", serialize(root),
+          reject="MultipleAssertions")
     # A signed Response carrying an unsigned Assertion that was not covered: the response's
     # signature is from another key.
     write("reject/signature/response-signed-by-attacker.xml",

@@ -36,6 +36,8 @@ pub enum Rejection {
     SignatureWrapped,
     /// An `Issuer` is not the identity provider's entityID.
     IssuerMismatch,
+    /// The identity provider's metadata is past its `validUntil`.
+    MetadataExpired,
     /// Neither the assertion nor the response is signed.
     Unsigned,
     /// A `ds:Signature` does not have the one shape this profile accepts.
@@ -78,8 +80,6 @@ pub enum Rejection {
     TooOld,
     /// The assertion was issued in the future.
     IssuedInFuture,
-    /// The identity provider's metadata is past its `validUntil`.
-    MetadataExpired,
 }
 
 impl Rejection {
@@ -98,6 +98,7 @@ impl Rejection {
         Self::EncryptedAssertion,
         Self::SignatureWrapped,
         Self::IssuerMismatch,
+        Self::MetadataExpired,
         Self::Unsigned,
         Self::MalformedSignature,
         Self::UnsupportedAlgorithm,
@@ -119,7 +120,6 @@ impl Rejection {
         Self::AudienceMismatch,
         Self::TooOld,
         Self::IssuedInFuture,
-        Self::MetadataExpired,
     ];
 
     /// The stable name of the check, e.g. `AudienceMismatch`.

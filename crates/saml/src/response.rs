@@ -64,11 +64,10 @@ impl ServiceProvider {
     ///
     /// Order: parse (no DTD, limits, unique IDs) → root is a SAML 2.0 `samlp:Response` →
     /// status Success → exactly one `saml:Assertion` child and no assertion, response or
-    /// signature anywhere else → issuer known → signatures (the response's if present, the
+    /// signature anywhere else → issuer known, its metadata within `validUntil` → signatures (the response's if present, the
     /// assertion's if present, at least one) → from the verified bytes only: issuers,
     /// `Destination`, `InResponseTo`, NameID, one bearer `SubjectConfirmation` and its
-    /// `Recipient`, `Conditions` and confirmation times, audience, `IssueInstant` age,
-    /// metadata `validUntil`.
+    /// `Recipient`, `Conditions` and confirmation times, audience, `IssueInstant` age.
     pub fn validate(
         &self,
         metadata: &IdpMetadata,
@@ -102,6 +101,14 @@ impl ServiceProvider {
         let idp = metadata.provider(&claimed_issuer).ok_or_else(|| {
             SamlError::value(Rejection::IssuerMismatch, "issuer", &claimed_issuer)
         })?;
+
+        // Metadata past its validUntil is no longer a trust anchor (SAML Metadata §2.2.1;
+        // reject/time/metadata-expired.xml).
+        if let Some(until) = idp.valid_until()
+            && now >= until
+        {
+            return Err(Rejection::MetadataExpired.into());
+        }
 
         // SECURITY: at least one signature, and every signature present must verify (R12;
         // reject/signature/*). Keys come from the metadata only (R3).
@@ -139,13 +146,7 @@ impl ServiceProvider {
             ),
             (None, None) => return Err(Rejection::Unsigned.into()),
         };
-        check_assertion(self, idp.entity_id(), &envelope, verified, coverage, now).and_then(
-            |valid| match idp.valid_until() {
-                // Metadata past its validUntil is no longer a trust anchor (SAML Metadata §2.2.1).
-                Some(until) if now >= until => Err(Rejection::MetadataExpired.into()),
-                _ => Ok(valid),
-            },
-        )
+        check_assertion(self, idp.entity_id(), &envelope, verified, coverage, now)
     }
 }
 

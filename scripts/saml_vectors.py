@@ -706,16 +706,24 @@ def gen_protocol():
 
 PEERS = Path(__file__).resolve().parent / "saml-peers"
 PEER_CASES = [
-    # (file stem, --sign, extra flags, expected name_id, expected format)
-    ("assertion-signed", "assertion", [], "alice", PERSISTENT),
-    ("response-signed", "response", [], "alice", PERSISTENT),
-    ("both-signed", "both", [], "alice", PERSISTENT),
-    ("name-id-transient", "assertion", ["--nameid-format", TRANSIENT, "--user", "_9c1e5a", "--session-name",
-                                        "alice"], "_9c1e5a", TRANSIENT),
-    ("name-id-email", "both", ["--nameid-format", EMAIL, "--user", "alice@example.com"], "alice@example.com",
-     EMAIL),
-    ("several-roles", "assertion", ["--role-value", f"{ROLE},{PROVIDER}", "--role-value",
-                                    f"{PROVIDER},arn:aws:iam::123456789012:role/Reversed"], "alice", PERSISTENT),
+    # (path under accept/ or reject/, --sign, extra flags, expectations)
+    ("accept/{peer}/assertion-signed", "assertion", [], {"name_id": "alice", "signature": "assertion"}),
+    ("accept/{peer}/response-signed", "response", [], {"name_id": "alice", "signature": "response"}),
+    ("accept/{peer}/both-signed", "both", [], {"name_id": "alice", "signature": "both"}),
+    ("accept/{peer}/name-id-transient", "assertion",
+     ["--nameid-format", TRANSIENT, "--user", "_9c1e5a", "--session-name", "alice"],
+     {"name_id": "_9c1e5a", "name_id_format": TRANSIENT}),
+    ("accept/{peer}/name-id-email", "both", ["--nameid-format", EMAIL, "--user", "alice@example.com"],
+     {"name_id": "alice@example.com", "name_id_format": EMAIL}),
+    ("accept/{peer}/several-roles", "assertion",
+     ["--role-value", f"{ROLE},{PROVIDER}", "--role-value", f"{PROVIDER},arn:aws:iam::123456789012:role/Reversed"],
+     {"name_id": "alice", "roles": 2}),
+    # The peers' own idea of a response that must fail, checked against our reason.
+    ("reject/peers/{peer}-wrong-audience", "assertion", ["--audience", "https://sp.evil.test"],
+     {"reject": "AudienceMismatch"}),
+    ("reject/peers/{peer}-wrong-recipient", "response", ["--recipient", "https://sp.evil.test/acs"],
+     {"reject": "DestinationMismatch"}),
+    ("reject/peers/{peer}-expired", "both", ["--valid-seconds", "30"], {"reject": "Expired", "now": "2030-01-01T00:02:00Z"}),
 ]
 
 
@@ -729,19 +737,17 @@ def gen_peers(refresh):
         "samlify": ["node", str(PEERS / "samlify_idp.js")],
     }
     for peer, command in commands.items():
-        for stem, mode, extra, name_id, fmt in PEER_CASES:
-            rel = f"accept/{peer}/{stem}.xml"
+        for template, mode, extra, expect in PEER_CASES:
+            rel = template.format(peer=peer) + ".xml"
             path = CORPUS / rel
-            expect = {"name_id": name_id, "name_id_format": fmt, "signature": mode}
-            if stem == "several-roles":
-                expect["roles"] = 2
             if path.exists() and not refresh:
                 CASES.append((rel, expect))
                 continue
-            out = TMP / f"{peer}-{stem}"
-            run([*command, "--out-dir", str(out), "--key", str(key), "--cert", str(crt), "--now", T0,
-                 "--valid-seconds", "300", "--issuer", ISSUER, "--audience", AUDIENCE, "--recipient", RECIPIENT,
-                 "--sign", mode, "--quiet", *extra])
+            out = TMP / rel.replace("/", "-")
+            args = ["--out-dir", str(out), "--key", str(key), "--cert", str(crt), "--now", T0,
+                    "--valid-seconds", "300", "--issuer", ISSUER, "--audience", AUDIENCE,
+                    "--recipient", RECIPIENT, "--sign", mode, "--quiet"]
+            run([*command, *args, *extra])  # later flags win in both drivers
             write(rel, (out / "response.xml").read_bytes(), **expect)
 
 

@@ -26,8 +26,12 @@ def verify_once():
 
 
 verify_once()
-count, start = 0, time.perf_counter()
-while time.perf_counter() - start < seconds:
-    verify_once()
-    count += 1
-print(f"signxml verifications/s: {count / (time.perf_counter() - start):.0f}")
+# Best 100 ms round, as fedgate's benchmark measures itself on a shared machine.
+best, end = 0.0, time.perf_counter() + seconds
+while time.perf_counter() < end:
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 0.1:
+        verify_once()
+        count += 1
+    best = max(best, count / (time.perf_counter() - start))
+print(f"signxml verifications/s: {best:.0f}")

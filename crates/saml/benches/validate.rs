@@ -88,21 +88,33 @@ fn rsa_verify(f: &Fixture) {
         .unwrap();
 }
 
-/// Operations per second of `op`, run for [`MEASURE`].
+/// Operations per second of `first` and `second`, measured in alternating 100 ms rounds for
+/// [`MEASURE`] each, best round of each: on a shared machine both see the same load, and the
+/// best round is the one least disturbed.
 #[expect(
     clippy::disallowed_methods,
     reason = "a benchmark measures wall time; nothing here decides anything"
 )]
-fn rate(f: &Fixture, op: fn(&Fixture)) -> f64 {
-    let start = std::time::Instant::now();
-    let mut count = 0_u64;
-    while start.elapsed() < MEASURE {
-        for _ in 0..100 {
-            op(f);
+fn best_rates(f: &Fixture, first: fn(&Fixture), second: fn(&Fixture)) -> (f64, f64) {
+    const ROUND: Duration = Duration::from_millis(100);
+    let round = |op: fn(&Fixture)| {
+        let start = std::time::Instant::now();
+        let mut count = 0_u32;
+        while start.elapsed() < ROUND {
+            for _ in 0..10 {
+                op(f);
+            }
+            count += 10;
         }
-        count += 100;
+        f64::from(count) / start.elapsed().as_secs_f64()
+    };
+    let rounds = MEASURE.as_millis() / ROUND.as_millis();
+    let (mut best_first, mut best_second) = (0.0_f64, 0.0_f64);
+    for _ in 0..rounds {
+        best_first = best_first.max(round(first));
+        best_second = best_second.max(round(second));
     }
-    count as f64 / start.elapsed().as_secs_f64()
+    (best_first, best_second)
 }
 
 fn main() {
@@ -135,8 +147,7 @@ fn main() {
     });
     criterion.final_summary();
 
-    let validations = rate(&f, validate);
-    let verifies = rate(&f, rsa_verify);
+    let (validations, verifies) = best_rates(&f, validate, rsa_verify);
     println!("fedgate-saml validations/s: {validations:.0}");
     println!("aws-lc-rs RSA-2048 verifies/s: {verifies:.0}");
     println!("ratio: {:.3} (target >= 0.35)", validations / verifies);

@@ -315,6 +315,18 @@ def gen_accept():
                                             ["Sales<!-- x -->Team"])),
           name_id="alice")
     # AWS accepts 1024-bit metadata keys, so a response signed with one validates.
+    # Text split by CDATA, character references or a comment in the Issuer: all of it is read.
+    write("accept/xmlsec1/cdata-in-name-id.xml",
+          signed("cdata-in-name-id", name_id_xml=f'<saml:NameID Format="{PERSISTENT}">ali<![CDATA[ce]]></saml:NameID>'),
+          name_id="alice")
+    write("accept/xmlsec1/character-reference-in-name-id.xml",
+          signed("char-ref-in-name-id",
+                 name_id_xml=f'<saml:NameID Format="{PERSISTENT}">alice&amp;co&#x2d;op</saml:NameID>',
+                 session_name="alice"),
+          name_id="alice&co-op")
+    write("accept/xmlsec1/comment-in-issuer.xml",
+          replace_once(signed("comment-in-issuer", mode="both"), "<saml:Issuer>https://idp.example.test/saml",
+                       "<saml:Issuer>https://idp.example.test/<!-- split -->saml"), name_id="alice")
     write("accept/xmlsec1/rsa-1024-key.xml", signed("rsa-1024-key", key="idp-1024"), name_id="alice",
           metadata="metadata/key-1024.xml")
     write("accept/xmlsec1/rollover-key.xml", signed("rollover-key", key="idp-rollover"), name_id="alice")
@@ -467,6 +479,17 @@ def gen_xsw():
     write("reject/xsw/xsw8-copy-in-object-same-id.xml", serialize(root), reject="DuplicateId")
     copy_.set("ID", "_copy")
     write("reject/xsw/xsw8-copy-in-object-new-id.xml", serialize(root), reject="SignatureWrapped")
+
+    # Namespace confusion: the Signature rebound to another namespace is no signature at all.
+    write("reject/xsw/signature-in-foreign-namespace.xml",
+          signed("foreign-ns").replace(f'xmlns:ds="{DS}"', 'xmlns:ds="http://evil.test/xmldsig#"'),
+          reject="Unsigned")
+    # A signed Response whose Extensions carry an evil Assertion.
+    root, original = signed_assertion(signed("assertion-in-extensions-signed", mode="response"))
+    ext = etree.Element(q(SAMLP, "Extensions"))
+    ext.append(unsigned_copy(original, evil=True, new_id="_evil"))
+    root.find("samlp:Status", NS).addprevious(ext)
+    write("reject/xsw/assertion-in-extensions-of-signed-response.xml", serialize(root), reject="SignatureWrapped")
 
     # Other placements: the signed Assertion inside saml:Advice of an evil one; a signed Response
     # inside SubjectConfirmationData (samlify case 1); a Signature in StatusDetail (CVE-2024-45409).

@@ -104,19 +104,15 @@ fn verify(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("rejected: {}: {e}", e.rejection().code());
+            println!("rejected: {}: {e}", e.rejection().code());
             ExitCode::FAILURE
         }
     }
 }
 
 /// The command's one reading of the wall clock.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "a command-line default; replace with crates/server/src/clock.rs once it exists"
-)]
 fn wall_clock() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+    fedgate::clock::Clock::System.now()
 }
 
 fn summary(valid: &ValidAssertion) -> Value {

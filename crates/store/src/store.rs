@@ -201,7 +201,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// seen, false ever after until the row expires, across every node sharing the database.
     ///
     /// Pass the last instant at which the assertion could still be accepted (NotOnOrAfter plus
-    /// the allowed skew); the row is kept at least until then.
+    /// the allowed skew); the row is kept at least until then. An issuer or id longer than
+    /// 1024 bytes is `LimitExceeded` (the server refuses such responses before).
     async fn insert_assertion_once(
         &self,
         issuer: &str,

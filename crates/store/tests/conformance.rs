@@ -613,6 +613,32 @@ async fn replay_cache(store: &dyn Store) {
             .await
             .unwrap()
     );
+
+    // The longest keys kept are kept by both backends; longer ones are refused, not failed on.
+    let longest = "i".repeat(1024);
+    assert!(
+        store
+            .insert_assertion_once(&longest, &longest, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .insert_assertion_once(&longest, &longest, until)
+            .await
+            .unwrap()
+    );
+    let longer = "i".repeat(1025);
+    assert!(matches!(
+        store.insert_assertion_once(&longer, "_a3", until).await,
+        Err(StoreError::LimitExceeded(_))
+    ));
+    assert!(matches!(
+        store
+            .insert_assertion_once("https://idp.example", &longer, until)
+            .await,
+        Err(StoreError::LimitExceeded(_))
+    ));
 }
 
 async fn sessions_and_one_time_tokens(store: &dyn Store) {
@@ -746,7 +772,7 @@ async fn purge(store: &dyn Store) {
         "the instance session and the unredeemed token"
     );
     assert_eq!(
-        purged.assertions, 4,
+        purged.assertions, 5,
         "the replay-cache rows of the story so far"
     );
     let next_day = later + Duration::hours(1);

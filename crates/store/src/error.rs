@@ -10,7 +10,7 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The entity addressed does not exist (or, for sessions and one-time tokens, has expired).
+    /// The entity addressed does not exist (or, for a session, has expired or was revoked).
     #[error("{0} not found")]
     NotFound(Entity),
     /// The write would break a uniqueness or reference rule.
@@ -23,7 +23,8 @@ pub enum StoreError {
     /// The database URL is not one this crate understands.
     #[error("invalid database url: {0}")]
     InvalidUrl(String),
-    /// The database failed: connection, I/O, migration, or a stored value that does not decode.
+    /// The database failed (connection, I/O, migration, a stored value that does not decode),
+    /// or a bulk import was asked to go on after one of its writes failed.
     #[error("the database is unavailable")]
     Unavailable(#[source] BackendError),
 }

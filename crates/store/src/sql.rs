@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, AssertSqlSafe, SqlSafeStr, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, SqlSafeStr, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::BackendError;
@@ -102,6 +102,19 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
             })
             .collect(),
     )
+}
+
+/// Applies the pending migrations on `conn`.
+///
+/// Through `run_direct`, which sqlx keeps public (but hidden) for this: `Migrator::run`'s
+/// `Acquire` bound makes any future that awaits it impossible to prove `Send` ("implementation
+/// of `Acquire` is not general enough") once it is joined with another and spawned, as two
+/// nodes starting together in one test are.
+pub(crate) async fn migrate(
+    migrator: &Migrator,
+    conn: &mut AnyConnection,
+) -> Result<(), StoreError> {
+    Ok(migrator.run_direct(None, conn, false).await?)
 }
 
 /// Asserts that `listed` names every file of `migrations/{folder}`, as `{version:04}_{description}.sql`,

@@ -9,7 +9,7 @@
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 
-use crate::sql::{Backend, SqlStore, migrator};
+use crate::sql::{Backend, SqlStore, migrate, migrator};
 use crate::{StoreError, StoreOptions};
 
 const BACKEND: Backend = Backend {
@@ -56,7 +56,13 @@ pub(crate) async fn connect(url: &str, options: &StoreOptions) -> Result<SqlStor
         // Persistent in the file; set once, before any reader opens it.
         write.execute("PRAGMA journal_mode = WAL").await?;
     }
-    migrator(MIGRATIONS).run(&write).await?;
+    // SQLite has no advisory lock, and sqlx's migrator reads what is applied before it takes
+    // any: two processes opening a new file together would both apply the first migration.
+    // Migrating inside one IMMEDIATE transaction (each migration nests as a savepoint) holds the
+    // write lock from that read to the last migration, so the second waits, then finds them all.
+    let mut migrating = write.begin_with(BACKEND.begin_write).await?;
+    migrate(&migrator(MIGRATIONS), &mut migrating).await?;
+    migrating.commit().await?;
     let read = if target.in_memory {
         write.clone()
     } else {

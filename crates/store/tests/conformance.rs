@@ -1531,10 +1531,9 @@ async fn two_nodes(url: &str) -> [Arc<dyn Store>; 2] {
         postgres_connections: 4,
         sqlite_readers: 2,
     };
-    [
-        connect_with(url, &small).await.unwrap(),
-        connect_with(url, &small).await.unwrap(),
-    ]
+    // Started together on an empty database: both migrate it, one after the other.
+    let (first, second) = tokio::join!(connect_with(url, &small), connect_with(url, &small));
+    [first.unwrap(), second.unwrap()]
 }
 
 async fn replay_race(url: String) {

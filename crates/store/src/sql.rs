@@ -475,6 +475,10 @@ impl Store for SqlStore {
         ephemeral::revoke_session(self, id).await
     }
 
+    async fn revoke_sessions_of(&self, subject: &str) -> Result<u64, StoreError> {
+        ephemeral::revoke_sessions_of(self, subject).await
+    }
+
     async fn store_one_time_token(
         &self,
         id: &TokenId,

@@ -224,6 +224,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Ends a session; true if it was there to end.
     async fn revoke_session(&self, id: &SessionId) -> Result<bool, StoreError>;
 
+    /// Ends every session of `subject` (a user deleted, a sign-out everywhere); returns how
+    /// many there were.
+    async fn revoke_sessions_of(&self, subject: &str) -> Result<u64, StoreError>;
+
     /// Stores a one-time token, redeemable until `expires_at`.
     async fn store_one_time_token(
         &self,

@@ -687,6 +687,22 @@ async fn sessions_and_one_time_tokens(store: &dyn Store) {
         "only the one revoked ends"
     );
 
+    // Every session of one subject ends together; the others go on.
+    let alice_sessions = ["s-3", "s-4"].map(|id| Session {
+        id: SessionId::new(id),
+        subject: "alice".to_owned(),
+        ..instance.clone()
+    });
+    for session in &alice_sessions {
+        store.create_session(session).await.unwrap();
+    }
+    assert_eq!(store.revoke_sessions_of("alice").await.unwrap(), 2);
+    assert_eq!(store.revoke_sessions_of("alice").await.unwrap(), 0);
+    for session in &alice_sessions {
+        assert!(store.active_session(&session.id, NOW).await.is_err());
+    }
+    assert!(store.active_session(&instance.id, NOW).await.is_ok());
+
     let token = TokenId::new("t-1");
     let expires = NOW + Duration::minutes(1);
     store.store_one_time_token(&token, expires).await.unwrap();

@@ -91,6 +91,15 @@ pub(super) async fn revoke_session(db: &SqlStore, id: &SessionId) -> Result<bool
     Ok(deleted == 1)
 }
 
+pub(super) async fn revoke_sessions_of(db: &SqlStore, subject: &str) -> Result<u64, StoreError> {
+    let deleted = sqlx::query("DELETE FROM sessions WHERE subject = $1")
+        .bind(subject)
+        .execute(db.write())
+        .await?
+        .rows_affected();
+    Ok(deleted)
+}
+
 pub(super) async fn store_one_time_token(
     db: &SqlStore,
     id: &TokenId,

@@ -17,9 +17,9 @@ use crate::model::{
 ///
 /// Every write is one transaction: it happens entirely or not at all (a bulk import is one
 /// transaction across calls, see [`UserImport`]). Time is always an argument; the store never
-/// reads the clock. Names of SAML providers, roles and managed policies
-/// are unique in the account and compared ASCII-case-insensitively (IAM's rule); lookups by name
-/// ignore case too, and return the name as created.
+/// reads the clock. Names of SAML providers, roles and managed policies are unique in the
+/// account and compared ASCII-case-insensitively (IAM's rule); lookups by name ignore case too,
+/// and return the name as created.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     // --- lifecycle ---------------------------------------------------------------------------

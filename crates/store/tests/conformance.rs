@@ -1610,6 +1610,33 @@ async fn bootstrap_race(url: String) {
     );
 }
 
+async fn client_token_race(url: String) {
+    let nodes = two_nodes(&url).await;
+    let handles: Vec<_> = (0..8_u8)
+        .map(|i| {
+            let store = Arc::clone(&nodes[usize::from(i % 2)]);
+            tokio::spawn(async move {
+                let mut new = instance_named(&format!("i-{i}"), &format!("alias{i}"));
+                new.client_token = Some("one-token".to_owned());
+                store.create_instance(&new).await.unwrap()
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for handle in handles {
+        created.push(handle.await.unwrap());
+    }
+    assert!(
+        created.iter().all(|instance| *instance == created[0]),
+        "one instance for one token"
+    );
+    let listed = nodes[0]
+        .list_instances(&PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(listed.items, vec![created[0].clone()]);
+}
+
 // --- backends ------------------------------------------------------------------------------
 
 async fn on_sqlite_file<F, Fut>(scenario: F)
@@ -1741,6 +1768,16 @@ async fn nodes_starting_together_agree_on_one_account_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nodes_starting_together_agree_on_one_account_on_postgres() {
     on_postgres(bootstrap_race).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_token_creates_one_instance_across_nodes_on_sqlite() {
+    on_sqlite_file(client_token_race).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_token_creates_one_instance_across_nodes_on_postgres() {
+    on_postgres(client_token_race).await;
 }
 
 #[tokio::test]

@@ -2,8 +2,13 @@
 //!
 //! SQLite runs always (in memory and in a file); PostgreSQL runs when `FEDGATE_TEST_POSTGRES_URL`
 //! is set (`.ci/run` sets it), each test in a fresh schema of its own that it drops at the end,
-//! so that tests in parallel and repeated runs on one database never meet. The concurrency tests
-//! connect twice to one database, as two nodes would.
+//! so that tests in parallel and repeated runs on one database never meet (schemas left by a
+//! killed run are swept an hour later). The story goes: account → SAML providers → roles →
+//! inline and managed policies → attachments and pagination → delete conflicts → replay cache →
+//! sessions and one-time tokens → purge → audit → deletes → contact-center instances, profiles,
+//! users, search and bulk import. The race tests start two stores on one new database at once,
+//! as two nodes would, and check what must happen once: an assertion accepted, a token redeemed,
+//! an account bootstrapped, an instance created for one client token.
 
 #![allow(
     clippy::unwrap_used,

@@ -7,6 +7,7 @@ mod audit;
 mod connect;
 mod ephemeral;
 mod iam;
+mod replay;
 mod tag;
 
 use std::fmt;
@@ -46,6 +47,7 @@ pub(crate) struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    replay: replay::ReplayCache,
 }
 
 impl fmt::Debug for SqlStore {
@@ -63,11 +65,15 @@ pub(crate) type Tx = Transaction<'static, Any>;
 pub(crate) type Bound<'q> = Query<'q, Any, AnyArguments>;
 
 impl SqlStore {
+    /// A store over these pools. Starts the replay cache's writing task: call it within the
+    /// Tokio runtime (as `connect` is).
     pub(crate) fn new(read: AnyPool, write: AnyPool, backend: Backend) -> Self {
+        let replay = replay::ReplayCache::start(write.clone());
         Self {
             read,
             write,
             backend,
+            replay,
         }
     }
 
@@ -456,7 +462,9 @@ impl Store for SqlStore {
         assertion_id: &str,
         expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        ephemeral::insert_assertion_once(self, issuer, assertion_id, expires_at).await
+        self.replay
+            .insert_once(issuer, assertion_id, expires_at)
+            .await
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {

@@ -1572,6 +1572,29 @@ async fn replay_race(url: String) {
     );
 }
 
+async fn replay_burst(url: String) {
+    let nodes = two_nodes(&url).await;
+    // 400 uses of 100 assertions at once, on two nodes: each is accepted exactly once.
+    let handles: Vec<_> = (0..400_usize)
+        .map(|i| {
+            let store = Arc::clone(&nodes[i % 2]);
+            tokio::spawn(async move {
+                let id = format!("_burst{}", i % 100);
+                let first = store
+                    .insert_assertion_once("https://idp.example", &id, NOW)
+                    .await;
+                (i % 100, first.unwrap())
+            })
+        })
+        .collect();
+    let mut accepted = [0_u32; 100];
+    for handle in handles {
+        let (key, first) = handle.await.unwrap();
+        accepted[key] += u32::from(first);
+    }
+    assert!(accepted.iter().all(|&n| n == 1), "{accepted:?}");
+}
+
 async fn token_race(url: String) {
     let nodes = two_nodes(&url).await;
     let token = TokenId::new("raced");
@@ -1753,6 +1776,16 @@ async fn replay_cache_accepts_an_assertion_once_across_nodes_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replay_cache_accepts_an_assertion_once_across_nodes_on_postgres() {
     on_postgres(replay_race).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_assertions_is_accepted_once_each_on_sqlite() {
+    on_sqlite_file(replay_burst).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_assertions_is_accepted_once_each_on_postgres() {
+    on_postgres(replay_burst).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

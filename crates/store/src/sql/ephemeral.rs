@@ -1,44 +1,15 @@
-//! Rows that expire: the SAML replay cache, revocable sessions, one-time tokens. Every check
-//! that must hold across nodes is one statement that the database makes atomic: an insert that
-//! a unique key refuses, a delete that only one caller can win.
+//! Rows that expire: revocable sessions, one-time tokens (the replay cache is `replay.rs`), and
+//! the purge of all three. Every check that must hold across nodes is one statement that the
+//! database makes atomic: an insert that a unique key refuses, a delete that only one caller can
+//! win.
 
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::{SqlStore, instant, seconds, seconds_ceil};
+use super::{SqlStore, instant, seconds};
 use crate::error::{BackendError, write_error};
 use crate::model::{Purged, Session, SessionId, SessionKind, TokenId};
 use crate::{Entity, StoreError};
-
-/// The longest issuer and assertion id kept, in bytes. SAML IDs are short (an `xs:ID`, in
-/// practice under 100 bytes) and issuers are URIs; the bound keeps every key well inside
-/// PostgreSQL's index row limit (about 2700 bytes), so that no input can make the insert fail.
-pub(crate) const MAX_REPLAY_KEY_BYTES: usize = 1024;
-
-pub(super) async fn insert_assertion_once(
-    db: &SqlStore,
-    issuer: &str,
-    assertion_id: &str,
-    expires_at: OffsetDateTime,
-) -> Result<bool, StoreError> {
-    if issuer.len() > MAX_REPLAY_KEY_BYTES || assertion_id.len() > MAX_REPLAY_KEY_BYTES {
-        return Err(StoreError::LimitExceeded("assertion issuer or id length"));
-    }
-    // SECURITY: replay of a SAML response (saml-security.md, replay). The primary key on
-    // (issuer, assertion_id) lets exactly one insert win, on every node sharing the database.
-    // The expiry is rounded up so that the row outlives the assertion's acceptance window.
-    let inserted = sqlx::query(
-        "INSERT INTO saml_assertions (issuer, assertion_id, expires_at) VALUES ($1, $2, $3)
-         ON CONFLICT (issuer, assertion_id) DO NOTHING",
-    )
-    .bind(issuer)
-    .bind(assertion_id)
-    .bind(seconds_ceil(expires_at))
-    .execute(db.write())
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
-}
 
 pub(super) async fn create_session(db: &SqlStore, session: &Session) -> Result<(), StoreError> {
     sqlx::query(

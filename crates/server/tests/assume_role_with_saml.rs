@@ -881,3 +881,203 @@ async fn every_attempt_is_audited_and_rejections_are_counted_by_reason() {
         "{metrics}"
     );
 }
+
+const TAG_ATTRIBUTES: &str = r#"<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/PrincipalTag:Department"><saml:AttributeValue>Sales</saml:AttributeValue></saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SourceIdentity"><saml:AttributeValue>alice.source</saml:AttributeValue></saml:Attribute>"#;
+
+#[tokio::test]
+async fn session_tags_and_source_identity_need_the_trust_policy_to_allow_them() {
+    let server = start().await;
+    seed(&server).await;
+    let mut tagged = Assertion::at(&server);
+    tagged.extra_attributes = TAG_ATTRIBUTES.into();
+    // The standard trust policy allows only sts:AssumeRoleWithSAML.
+    let response = assume(&server, &tagged.signed(), &[]).await;
+    assert_error(
+        &response,
+        403,
+        "AccessDenied",
+        "Not authorized to perform sts:AssumeRoleWithSAML",
+    );
+
+    let allowing = start().await;
+    add_provider(&allowing, "ExampleIdP").await;
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":["sts:AssumeRoleWithSAML","sts:TagSession","sts:SetSourceIdentity"],"Principal":{{"Federated":"{PROVIDER_ARN}"}},"Condition":{{"StringEquals":{{"SAML:aud":"{RECIPIENT}","aws:RequestTag/Department":"Sales"}}}}}}}}"#
+    );
+    add_role(&allowing, "ConnectAgent", ROLE_ID, &trust, 3_600).await;
+    let mut tagged = Assertion::at(&allowing);
+    tagged.extra_attributes = TAG_ATTRIBUTES.into();
+    let response = assume(&allowing, &tagged.signed(), &[]).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(
+        element(&response.body, "SourceIdentity"),
+        Some("alice.source")
+    );
+    let packed: u32 = element(&response.body, "PackedPolicySize")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(packed > 0, "tags take packed space");
+    let token = element(&response.body, "SessionToken").unwrap();
+    let claims = SessionClaims::open(&allowing.state.keys, token).unwrap();
+    assert_eq!(
+        claims.tags,
+        vec![("Department".to_owned(), "Sales".to_owned())]
+    );
+    assert_eq!(claims.source_identity.as_deref(), Some("alice.source"));
+}
+
+#[tokio::test]
+async fn a_response_the_idp_marked_failed_or_left_unsigned_is_refused() {
+    let server = start().await;
+    seed(&server).await;
+    let assertion = Assertion::at(&server);
+    let failed = assertion.signed_xml().replace(
+        "urn:oasis:names:tc:SAML:2.0:status:Success",
+        "urn:oasis:names:tc:SAML:2.0:status:Responder",
+    );
+    let saml = base64::engine::general_purpose::STANDARD.encode(failed);
+    let response = assume(&server, &saml, &[]).await;
+    assert_error(
+        &response,
+        403,
+        "IDPRejectedClaim",
+        "The identity provider reported that authentication failed",
+    );
+
+    let unsigned = base64::engine::general_purpose::STANDARD.encode(assertion.xml());
+    let response = assume(&server, &unsigned, &[]).await;
+    assert_error(
+        &response,
+        400,
+        "InvalidIdentityToken",
+        "Response signature invalid",
+    );
+
+    let response = assume(&server, "not*base64", &[]).await;
+    assert_error(
+        &response,
+        400,
+        "InvalidIdentityToken",
+        "Invalid base64 SAMLResponse",
+    );
+}
+
+#[tokio::test]
+async fn bodies_over_one_mebibyte_and_unknown_actions_get_aws_shaped_errors() {
+    use axum::body::Body;
+    use axum::http::Request;
+
+    let server = start().await;
+    let body = format!(
+        "Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion={}",
+        "A".repeat(1024 * 1024)
+    );
+    let request = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let response = server.send(request).await;
+    assert_eq!(response.status, 413, "{}", response.body);
+    assert_eq!(
+        element(&response.body, "Code"),
+        Some("RequestEntityTooLarge")
+    );
+
+    let response = server
+        .query("sts", &[("Action", "AssumeRoleWithSAMLX")], None)
+        .await;
+    assert_error(
+        &response,
+        400,
+        "InvalidAction",
+        "Could not find operation AssumeRoleWithSAMLX for version 2011-06-15",
+    );
+
+    // A SAMLAssertion over IAM's quota is a parameter error, its value not echoed in full.
+    let response = assume(&server, &"A".repeat(100_001), &[]).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    let message = element(&response.body, "Message").unwrap();
+    assert!(
+        message.ends_with(
+            "at 'sAMLAssertion' failed to satisfy constraint: Member must have length less than or equal to 100000"
+        ),
+        "{message}"
+    );
+    assert!(message.len() < 600, "{message}");
+}
+
+/// No input reaches a 500: arbitrary parameter values and arbitrary (signed or not) XML.
+#[test]
+fn arbitrary_assume_role_with_saml_input_never_gets_a_server_error() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(async {
+        let server = start().await;
+        seed(&server).await;
+        server
+    });
+    let valid_xml = Assertion::at(&server).signed_xml();
+    let text = || proptest::string::string_regex("[ -~\\t\\n\\u{a0}-\\u{ff}]{0,80}").unwrap();
+    let strategy = (
+        prop_oneof![Just(ROLE_ARN.to_owned()), text()],
+        prop_oneof![Just(PROVIDER_ARN.to_owned()), text()],
+        prop_oneof![
+            text(),
+            // The valid response with one byte changed somewhere.
+            (0..valid_xml.len(), any::<u8>()).prop_map({
+                let valid_xml = valid_xml.clone();
+                move |(at, byte)| {
+                    let mut bytes = valid_xml.clone().into_bytes();
+                    bytes[at] = byte;
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                }
+            }),
+        ],
+        proptest::option::of(text()),
+        proptest::option::of(prop_oneof![
+            Just("900".to_owned()),
+            Just("43201".to_owned()),
+            text()
+        ]),
+        proptest::option::of(text()),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(
+            &strategy,
+            |(role, provider, saml, policy, duration, policy_arn)| {
+                let mut extra: Vec<(&str, &str)> = Vec::new();
+                if let Some(policy) = &policy {
+                    extra.push(("Policy", policy));
+                }
+                if let Some(duration) = &duration {
+                    extra.push(("DurationSeconds", duration));
+                }
+                if let Some(arn) = &policy_arn {
+                    extra.push(("PolicyArns.member.1.arn", arn));
+                }
+                let response =
+                    runtime.block_on(assume_as(&server, &role, &provider, &saml, &extra));
+                prop_assert!(
+                    response.status.is_client_error() || response.status.is_success(),
+                    "{}: {}",
+                    response.status,
+                    response.body
+                );
+                Ok(())
+            },
+        )
+        .unwrap();
+}

@@ -14,7 +14,7 @@ use crate::query_api::Call;
 
 use super::federation::{
     self, ASSUME_ROLE_WITH_SAML, AssumeRequest, Assumed, Attempt, FederationError, MAX_POLICY_ARNS,
-    Validated,
+    SessionLength, Validated,
 };
 
 /// The wire name of the action.
@@ -143,7 +143,7 @@ async fn redeem(
     attempt.validated(&validated);
     let request = AssumeRequest {
         role_arn: input.role_arn,
-        duration_seconds: input.duration_seconds,
+        length: SessionLength::Api(input.duration_seconds),
         policy: input.policy,
         policy_arns: &input.policy_arns,
     };

@@ -176,6 +176,17 @@ pub struct Provider {
     pub record: SamlProvider,
 }
 
+impl Provider {
+    /// The provider IAM stored, with its ARN in `account` (for the sign-in, which finds the
+    /// provider by the response's issuer rather than by ARN).
+    pub fn from_record(account: &str, record: SamlProvider) -> Self {
+        Self {
+            arn: format!("arn:aws:iam::{account}:saml-provider/{}", record.name),
+            record,
+        }
+    }
+}
+
 /// The SAML provider `arn` names (`PrincipalArn`): `InvalidArn` if it is no saml-provider ARN,
 /// `UnknownProvider` if this account has none of that name.
 pub async fn provider_by_arn(state: &AppState, arn: &str) -> Result<Provider, FederationError> {
@@ -253,13 +264,26 @@ pub fn validate(
     })
 }
 
+/// How long the session may last, by who asks.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum SessionLength {
+    /// `AssumeRoleWithSAML`: `DurationSeconds` if given (already within 900–43200), at most
+    /// the role's `MaxSessionDuration` and the `SessionDuration` attribute; else an hour,
+    /// shortened by `SessionDuration`.
+    Api(Option<u32>),
+    /// The console sign-in: the `SessionDuration` attribute, else an hour; the role's
+    /// `MaxSessionDuration` does not apply ("does not apply when you use those operations to
+    /// create a console URL", STS API reference).
+    Console,
+}
+
 /// What the caller asks of [`assume`].
 #[derive(Clone, Copy, Debug)]
 pub struct AssumeRequest<'a> {
     /// The role to assume: one of the assertion's Role values, with the validated provider.
     pub role_arn: &'a str,
-    /// `DurationSeconds`, if given (already within 900–43200).
-    pub duration_seconds: Option<u32>,
+    /// How long the session may last.
+    pub length: SessionLength,
     /// The inline session policy (`Policy`).
     pub policy: Option<&'a str>,
     /// Managed session policies (`PolicyArns`), at most [`MAX_POLICY_ARNS`].
@@ -304,7 +328,7 @@ pub async fn assume(
     check_trust(&role, provider_arn, validated, &context)?;
 
     let now = state.clock.now();
-    let seconds = duration(&role, &validated.claims, request.duration_seconds)?;
+    let seconds = duration(&role, &validated.claims, request.length)?;
     let mut expires = now + Duration::seconds(i64::from(seconds));
     if let Some(session_end) = validated.assertion.session_not_on_or_after() {
         if session_end <= now {
@@ -494,13 +518,18 @@ fn check_trust(
     Ok(())
 }
 
-/// The session length: `DurationSeconds` if given (at most `MaxSessionDuration` and the
-/// `SessionDuration` attribute), else the default shortened by `SessionDuration`.
+/// The session length, in seconds (see [`SessionLength`]).
 fn duration(
     role: &Role,
     claims: &AwsClaims,
-    requested: Option<u32>,
+    length: SessionLength,
 ) -> Result<u32, FederationError> {
+    let requested = match length {
+        SessionLength::Console => {
+            return Ok(claims.session_duration.unwrap_or(DEFAULT_DURATION_SECONDS));
+        }
+        SessionLength::Api(requested) => requested,
+    };
     match requested {
         Some(requested) if requested > role.max_session_duration => {
             Err(FederationError::DurationExceedsMaxSessionDuration {
@@ -697,5 +726,84 @@ fn truncated(text: &str) -> String {
     match text.char_indices().nth(MAX_CHARS) {
         Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fedgate_store::RoleId;
+
+    use super::*;
+
+    fn role(max_session_duration: u32) -> Role {
+        Role {
+            name: RoleName::new("Agent"),
+            path: IamPath::new("/"),
+            id: RoleId::new("AROAEXAMPLE"),
+            trust_policy: String::new(),
+            description: None,
+            max_session_duration,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn claims(session_duration: Option<u32>) -> AwsClaims {
+        AwsClaims {
+            roles: vec![],
+            role_session_name: "alice".into(),
+            session_duration,
+            tags: vec![],
+            transitive_tag_keys: vec![],
+            source_identity: None,
+        }
+    }
+
+    #[test]
+    fn api_sessions_are_held_to_both_maximums_and_console_sessions_to_the_attribute() {
+        let api = |max, attribute, requested| {
+            duration(
+                &role(max),
+                &claims(attribute),
+                SessionLength::Api(requested),
+            )
+            .ok()
+        };
+        assert_eq!(api(3_600, None, None), Some(3_600));
+        assert_eq!(api(43_200, Some(7_200), None), Some(3_600));
+        assert_eq!(api(43_200, Some(1_800), None), Some(1_800));
+        assert_eq!(api(7_200, None, Some(7_200)), Some(7_200));
+        assert_eq!(api(7_200, None, Some(7_201)), None);
+        assert_eq!(api(43_200, Some(1_800), Some(1_801)), None);
+        // MaxSessionDuration does not limit console sessions.
+        let console =
+            |max, attribute| duration(&role(max), &claims(attribute), SessionLength::Console).ok();
+        assert_eq!(console(3_600, Some(43_200)), Some(43_200));
+        assert_eq!(console(3_600, None), Some(3_600));
+    }
+
+    #[test]
+    fn role_arns_split_into_account_path_and_name() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/a/b/Agent"),
+            Some(("123456789012", "/a/b/", "Agent"))
+        );
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:role/Agent"),
+            Some(("123456789012", "/", "Agent"))
+        );
+        assert_eq!(parse_role_arn("arn:aws:iam::123456789012:role/"), None);
+        assert_eq!(parse_role_arn("arn:aws:iam::12345:role/Agent"), None);
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::123456789012:saml-provider/Agent"),
+            None
+        );
+    }
+
+    #[test]
+    fn packed_size_is_a_percentage_rounded_up() {
+        assert_eq!(packed_percent(0), 0);
+        assert_eq!(packed_percent(1), 1);
+        assert_eq!(packed_percent(PACKED_POLICY_CAPACITY_CHARS), 100);
+        assert_eq!(packed_percent(PACKED_POLICY_CAPACITY_CHARS + 1), 101);
     }
 }

@@ -128,12 +128,22 @@ impl Assertion {
 
     /// The signed response, as XML.
     fn signed_xml(&self) -> String {
+        self.signed_xml_edited(|xml| xml)
+    }
+
+    /// The response changed by `edit` before it is signed, as XML.
+    fn signed_xml_edited(&self, edit: impl FnOnce(String) -> String) -> String {
         let key = SigningKey::from_pem(
             &data(&format!("{}.key", self.signer)),
             &data(&format!("{}.crt", self.signer)),
         )
         .unwrap();
-        fedgate_xmldsig::sign_enveloped(&self.xml(), &self.id, &key).unwrap()
+        fedgate_xmldsig::sign_enveloped(&edit(self.xml()), &self.id, &key).unwrap()
+    }
+
+    /// The response changed by `edit` before it is signed, base64.
+    fn signed_edited(&self, edit: impl FnOnce(String) -> String) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.signed_xml_edited(edit))
     }
 
     /// The signed response, base64, as `SAMLAssertion` carries it.
@@ -1080,4 +1090,94 @@ fn arbitrary_assume_role_with_saml_input_never_gets_a_server_error() {
             },
         )
         .unwrap();
+}
+
+#[tokio::test]
+async fn another_issuer_or_no_name_id_is_refused_with_aws_texts() {
+    let server = start().await;
+    seed(&server).await;
+    let assertion = Assertion::at(&server);
+    let other_issuer =
+        assertion.signed_edited(|xml| xml.replace(ISSUER, "https://idp.elsewhere.test/saml"));
+    let response = assume(&server, &other_issuer, &[]).await;
+    assert_error(
+        &response,
+        400,
+        "InvalidIdentityToken",
+        "Issuer not present in specified provider",
+    );
+
+    let no_name_id = assertion.signed_edited(|xml| {
+        xml.replace(
+            r#"<saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">alice@example.test</saml:NameID>"#,
+            "",
+        )
+    });
+    let response = assume(&server, &no_name_id, &[]).await;
+    assert_error(
+        &response,
+        403,
+        "AccessDenied",
+        "Not authorized to perform sts:AssumeRoleWithSAML",
+    );
+
+    let no_recipient =
+        assertion.signed_edited(|xml| xml.replace(&format!(r#" Recipient="{RECIPIENT}"/>"#), "/>"));
+    let response = assume(&server, &no_recipient, &[]).await;
+    assert_error(
+        &response,
+        400,
+        "InvalidIdentityToken",
+        "Responses must contain SubjectConfirmatonData with a Recipient and NotOnOrAfter",
+    );
+}
+
+#[tokio::test]
+async fn session_policies_and_tags_over_the_packed_space_are_refused() {
+    let server = start().await;
+    add_provider(&server, "ExampleIdP").await;
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":["sts:AssumeRoleWithSAML","sts:TagSession"],"Principal":{{"Federated":"{PROVIDER_ARN}"}}}}}}"#
+    );
+    add_role(&server, "ConnectAgent", ROLE_ID, &trust, 3_600).await;
+    // A session policy of nearly 2,048 characters, plus a tag: over 100 %.
+    let actions: Vec<String> = (0..105)
+        .map(|i| format!(r#""iam:GetRole{i:04}""#))
+        .collect();
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":[{}],"Resource":"*"}}}}"#,
+        actions.join(",")
+    );
+    assert!(
+        policy.len() <= 2_048 && policy.len() > 1_900,
+        "{}",
+        policy.len()
+    );
+    let mut tagged = Assertion::at(&server);
+    tagged.extra_attributes = format!(
+        r#"<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/PrincipalTag:Team"><saml:AttributeValue>{}</saml:AttributeValue></saml:Attribute>"#,
+        "x".repeat(200)
+    );
+    let response = assume(&server, &tagged.signed(), &[("Policy", &policy)]).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert_eq!(
+        element(&response.body, "Code"),
+        Some("PackedPolicyTooLarge"),
+        "{}",
+        response.body
+    );
+    let message = element(&response.body, "Message").unwrap();
+    assert!(
+        message.starts_with("Packed policy consumes 10")
+            && message.ends_with("% of allotted space, please use smaller policy."),
+        "{message}"
+    );
+    // The same policy without the tag fits.
+    let response = assume(
+        &server,
+        &Assertion::at(&server).signed(),
+        &[("Policy", &policy)],
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
 }

@@ -1181,3 +1181,45 @@ async fn session_policies_and_tags_over_the_packed_space_are_refused() {
     .await;
     assert_eq!(response.status, 200, "{}", response.body);
 }
+
+#[tokio::test]
+async fn with_aws_recipients_a_response_addressed_to_aws_is_accepted_under_the_standard_trust_policy()
+ {
+    let file = File {
+        account_id: Some(ACCOUNT.into()),
+        aws_recipients: Some(true),
+        ..File::default()
+    };
+    let server = TestServer::start_with(&file, "sqlite::memory:")
+        .await
+        .unwrap();
+    add_provider(&server, "ExampleIdP").await;
+    // The trust policy the IAM console writes for "programmatic and console access".
+    add_role(
+        &server,
+        "ConnectAgent",
+        ROLE_ID,
+        &trust_policy(PROVIDER_ARN, "https://signin.aws.amazon.com/saml"),
+        3_600,
+    )
+    .await;
+    let mut aws = Assertion::at(&server);
+    aws.recipient = "https://signin.aws.amazon.com/saml".into();
+    let response = assume(&server, &aws.signed(), &[]).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(
+        element(&response.body, "Audience"),
+        Some("https://signin.aws.amazon.com/saml")
+    );
+    // The regional ACS is accepted as a recipient, but `SAML:aud` is the Recipient: the
+    // single-valued condition above refuses it (regional isolation, as on AWS).
+    let mut regional = Assertion::at(&server);
+    regional.recipient = "https://eu-west-2.signin.aws.amazon.com/saml".into();
+    let response = assume(&server, &regional.signed(), &[]).await;
+    assert_error(
+        &response,
+        403,
+        "AccessDenied",
+        "Not authorized to perform sts:AssumeRoleWithSAML",
+    );
+}

@@ -7,7 +7,7 @@
 //! values → the role's trust policy → `DurationSeconds` → session policies → replay cache →
 //! credentials. Every attempt is audited; see [`super::federation`].
 
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, AwsErrorCode};
 use crate::aws::query::{Params, QueryApi, QueryRequest, Validator};
 use crate::aws::xml::QueryResponse;
 use crate::query_api::Call;
@@ -99,10 +99,12 @@ impl<'a> Input<'a> {
         let (Some(role_arn), Some(principal_arn), Some(saml_assertion)) =
             (role_arn, principal_arn, saml_assertion)
         else {
-            // INVARIANT: the validator reported every missing required member.
-            return Err(AwsError::internal(FederationError::InvalidArn(
-                String::new(),
-            )));
+            // INVARIANT: `finish` reported every missing required member, so this is
+            // unreachable; answer as for a missing member all the same.
+            return Err(AwsError::new(
+                AwsErrorCode::ValidationError,
+                "A required parameter is missing",
+            ));
         };
         Ok(Self {
             role_arn,

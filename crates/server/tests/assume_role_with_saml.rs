@@ -1223,3 +1223,54 @@ async fn with_aws_recipients_a_response_addressed_to_aws_is_accepted_under_the_s
         "Not authorized to perform sts:AssumeRoleWithSAML",
     );
 }
+
+#[tokio::test]
+async fn two_concurrent_redemptions_of_one_response_yield_one_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("shared.db").display().to_string();
+    let key = Some(dir.path().join("sealing-key"));
+    let one = start_on(&database, key.clone()).await;
+    let two = start_on(&database, key).await;
+    seed(&one).await;
+    let saml = Assertion::at(&one).signed();
+    let (a, b) = tokio::join!(assume(&one, &saml, &[]), assume(&two, &saml, &[]));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400], "{}\n{}", a.body, b.body);
+}
+
+#[tokio::test]
+async fn the_audit_event_records_the_source_address() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+
+    let server = start().await;
+    seed(&server).await;
+    let saml = Assertion::at(&server).signed();
+    let body = fedgate::testing::form([
+        ("Action", "AssumeRoleWithSAML"),
+        ("Version", "2011-06-15"),
+        ("RoleArn", ROLE_ARN),
+        ("PrincipalArn", PROVIDER_ARN),
+        ("SAMLAssertion", saml.as_str()),
+    ]);
+    let address: std::net::SocketAddr = "192.0.2.7:50123".parse().unwrap();
+    let request = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .extension(ConnectInfo(address))
+        .body(Body::from(body))
+        .unwrap();
+    let response = server.send(request).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let events = server.state.store.recent_audit(1).await.unwrap();
+    let detail: serde_json::Value = serde_json::from_str(&events[0].event.detail).unwrap();
+    assert_eq!(detail["source"], "192.0.2.7:50123");
+    assert_eq!(detail["subject"], "alice@example.test");
+    assert_eq!(
+        events[0].event.request_id,
+        response.headers["x-amzn-requestid"].to_str().unwrap()
+    );
+}

@@ -24,6 +24,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod iam;
 pub mod keys;
+pub mod maintenance;
 pub mod metrics;
 pub mod query_api;
 pub mod secret;

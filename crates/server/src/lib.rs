@@ -27,6 +27,7 @@ pub mod keys;
 pub mod maintenance;
 pub mod metrics;
 pub mod query_api;
+pub mod saml_cache;
 pub mod secret;
 pub mod state;
 pub mod sts;

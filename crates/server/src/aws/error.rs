@@ -771,9 +771,9 @@ impl From<FederationError> for AwsError {
                 };
                 return inner;
             }
-            FederationError::ProviderMetadata(_)
-            | FederationError::Store(_)
-            | FederationError::ServiceProvider(_) => return Self::internal(error),
+            FederationError::ProviderMetadata(_) | FederationError::Store(_) => {
+                return Self::internal(error);
+            }
             FederationError::InvalidArn(_) => (ValidationError, "Request ARN is invalid".into()),
             FederationError::UnknownProvider(_) => (
                 InvalidIdentityToken,

@@ -22,7 +22,7 @@ use fedgate_policy::{
     Arn, Context, ContextValue, Policy, PolicyError, PolicyKind, PolicySet, Principal, Request,
     Verdict,
 };
-use fedgate_saml::{IdpMetadata, MetadataError, SamlError, SamlResponse, ServiceProvider};
+use fedgate_saml::{MetadataError, SamlError, SamlResponse};
 use fedgate_store::{
     AuditEvent, Entity, IamPath, Outcome, PolicyKey, PolicyName, ProviderName, Role, RoleName,
     SamlProvider, StoreError,
@@ -134,9 +134,6 @@ pub enum FederationError {
     /// The database failed.
     #[error("the store failed")]
     Store(#[source] StoreError),
-    /// The server's SAML settings do not make a service provider (a bug: config validates them).
-    #[error("the service provider settings are invalid: {0}")]
-    ServiceProvider(#[source] fedgate_saml::ConfigError),
 }
 
 impl FederationError {
@@ -162,7 +159,6 @@ impl FederationError {
             Self::PackedPolicyTooLarge { .. } => "PackedPolicyTooLarge",
             Self::Replayed { .. } => "Replayed",
             Self::Store(_) => "StoreFailed",
-            Self::ServiceProvider(_) => "ServiceProviderConfig",
         }
     }
 }
@@ -248,14 +244,15 @@ pub fn validate(
     saml_response: &str,
 ) -> Result<Validated, FederationError> {
     let response = SamlResponse::from_base64(saml_response)?;
-    let metadata = IdpMetadata::parse(provider.record.metadata.as_bytes())
+    let metadata = state
+        .saml
+        .metadata(&provider.record)
         .map_err(FederationError::ProviderMetadata)?;
-    let config = &state.config;
-    let sp = ServiceProvider::new(&config.entity_id, config.recipients.clone())
-        .and_then(|sp| sp.with_audiences(config.audiences.clone()))
-        .and_then(|sp| sp.with_max_skew(config.clock_skew))
-        .map_err(FederationError::ServiceProvider)?;
-    let assertion = sp.validate(&metadata, &response, state.clock.now())?;
+    let assertion =
+        state
+            .saml
+            .service_provider()
+            .validate(&metadata, &response, state.clock.now())?;
     let claims = AwsClaims::from_assertion(&assertion)?;
     Ok(Validated {
         assertion,

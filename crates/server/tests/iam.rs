@@ -851,7 +851,7 @@ async fn role_input_is_validated_as_aws_does() {
         ],
         400,
         "MalformedPolicyDocument",
-        "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!",
+        "Trust Policy statement actions can only be sts:AssumeRole, sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity",
     )
     .await;
     iam.fails(
@@ -1425,6 +1425,8 @@ async fn listings_paginate_with_marker_and_max_items() {
     let iam = Iam::start().await;
     for name in ["e", "B", "a", "d", "C"] {
         iam.create_role(name).await;
+    }
+    for name in ["e", "B", "a", "d", "C"] {
         iam.create_policy(&format!("P{name}"), ALLOW_S3).await;
         iam.ok(&[
             ("Action", "PutRolePolicy"),

@@ -229,7 +229,7 @@ async fn saml_provider_lifecycle_returns_what_botocore_reads() {
     assert!(has(&got.body, "PrivateKeyList"));
 
     let listed = iam.ok(&[("Action", "ListSAMLProviders")]).await;
-    assert_eq!(texts(&listed.body, "Arn"), [arn.clone()]);
+    assert_eq!(texts(&listed.body, "Arn"), std::slice::from_ref(&arn));
     assert_eq!(
         text(&listed.body, "ValidUntil").as_deref(),
         Some("2130-01-01T00:00:00Z")
@@ -1216,7 +1216,7 @@ async fn managed_policy_lifecycle_returns_what_botocore_reads() {
         ])
         .await;
     assert_eq!(texts(&attached.body, "PolicyName"), ["AgentAccess"]);
-    assert_eq!(texts(&attached.body, "PolicyArn"), [arn.clone()]);
+    assert_eq!(texts(&attached.body, "PolicyArn"), std::slice::from_ref(&arn));
     assert_eq!(
         text(&attached.body, "IsTruncated").as_deref(),
         Some("false")

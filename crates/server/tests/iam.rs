@@ -1216,7 +1216,10 @@ async fn managed_policy_lifecycle_returns_what_botocore_reads() {
         ])
         .await;
     assert_eq!(texts(&attached.body, "PolicyName"), ["AgentAccess"]);
-    assert_eq!(texts(&attached.body, "PolicyArn"), std::slice::from_ref(&arn));
+    assert_eq!(
+        texts(&attached.body, "PolicyArn"),
+        std::slice::from_ref(&arn)
+    );
     assert_eq!(
         text(&attached.body, "IsTruncated").as_deref(),
         Some("false")
@@ -1682,4 +1685,71 @@ async fn managed_policies_and_conditions_authorize_a_session() {
         )
         .await;
     assert_eq!(denied.status, 403, "{}", denied.body);
+}
+
+#[tokio::test]
+async fn a_roles_path_is_part_of_the_resource_it_is_authorized_on() {
+    let iam = Iam::start().await;
+    let account = iam.account();
+    let created = iam.create_role("Operator").await;
+    let role_id = text(&created.body, "RoleId").unwrap();
+    let trust = iam.trust_policy();
+    for (name, path) in [("Inside", "/ops/"), ("Outside", "/")] {
+        iam.ok(&[
+            ("Action", "CreateRole"),
+            ("RoleName", name),
+            ("Path", path),
+            ("AssumeRolePolicyDocument", &trust),
+        ])
+        .await;
+    }
+    let ops_only = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["iam:GetRole","iam:PutRolePolicy","iam:GetRolePolicy"],"Resource":"arn:aws:iam::{account}:role/ops/*"}}]}}"#
+    );
+    iam.ok(&[
+        ("Action", "PutRolePolicy"),
+        ("RoleName", "Operator"),
+        ("PolicyName", "ops"),
+        ("PolicyDocument", &ops_only),
+    ])
+    .await;
+    let session = iam.session("Operator", &role_id, "carol");
+    let inside = iam
+        .call_as(&session, &[("Action", "GetRole"), ("RoleName", "inside")])
+        .await;
+    assert_eq!(inside.status, 200, "{}", inside.body);
+    let put = iam
+        .call_as(
+            &session,
+            &[
+                ("Action", "PutRolePolicy"),
+                ("RoleName", "Inside"),
+                ("PolicyName", "p"),
+                ("PolicyDocument", ALLOW_S3),
+            ],
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let outside = iam
+        .call_as(&session, &[("Action", "GetRole"), ("RoleName", "Outside")])
+        .await;
+    assert_error(
+        &outside,
+        403,
+        "AccessDenied",
+        &format!(
+            "User: arn:aws:sts::{account}:assumed-role/Operator/carol is not authorized to perform: iam:GetRole on resource: arn:aws:iam::{account}:role/Outside because no identity-based policy allows the iam:GetRole action"
+        ),
+    );
+    // The session's permissions are read at each call: removing the policy takes effect at once.
+    iam.ok(&[
+        ("Action", "DeleteRolePolicy"),
+        ("RoleName", "Operator"),
+        ("PolicyName", "ops"),
+    ])
+    .await;
+    let revoked = iam
+        .call_as(&session, &[("Action", "GetRole"), ("RoleName", "Inside")])
+        .await;
+    assert_eq!(revoked.status, 403, "{}", revoked.body);
 }

@@ -5,7 +5,10 @@ use fedgate_store::{IamPath, PolicyKey, PolicyName, ProviderName};
 
 use crate::aws::error::{AwsError, AwsErrorCode, truncate};
 
-use super::input::{is_name_char, is_policy_path, is_provider_name_char};
+use super::input::{
+    MAX_POLICY_NAME_CHARS, MAX_PROVIDER_NAME_CHARS, is_name_char, is_policy_path,
+    is_provider_name_char,
+};
 
 /// The partition of every ARN fedgate writes.
 const PARTITION: &str = "aws";
@@ -50,7 +53,7 @@ impl<'a> PolicyArn<'a> {
         let slash = rest.rfind('/').ok_or_else(invalid)?;
         let (path, name) = rest.split_at(slash.saturating_add(1));
         if name.is_empty()
-            || name.chars().count() > 128
+            || name.chars().count() > MAX_POLICY_NAME_CHARS
             || !name.chars().all(is_name_char)
             || !is_policy_path(path)
         {
@@ -92,7 +95,9 @@ impl<'a> ProviderArn<'a> {
         let name = resource
             .strip_prefix("saml-provider/")
             .ok_or_else(invalid)?;
-        if name.is_empty() || name.chars().count() > 128 || !name.chars().all(is_provider_name_char)
+        if name.is_empty()
+            || name.chars().count() > MAX_PROVIDER_NAME_CHARS
+            || !name.chars().all(is_provider_name_char)
         {
             return Err(invalid());
         }

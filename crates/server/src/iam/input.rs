@@ -7,6 +7,12 @@ use fedgate_store::{IamPath, Marker, PageRequest, Tag};
 use crate::aws::error::{AwsError, AwsErrorCode};
 use crate::aws::query::{Params, Validator};
 
+/// Longest role name (`roleNameType`).
+pub(super) const MAX_ROLE_NAME_CHARS: usize = 64;
+/// Longest inline or managed policy name (`policyNameType`).
+pub(super) const MAX_POLICY_NAME_CHARS: usize = 128;
+/// Longest SAML provider name (`SAMLProviderNameType`).
+pub(super) const MAX_PROVIDER_NAME_CHARS: usize = 128;
 /// Longest policy document (`policyDocumentType`), in characters.
 pub(super) const MAX_POLICY_DOCUMENT_CHARS: usize = 131_072;
 /// Longest role or policy description.
@@ -22,7 +28,7 @@ pub(super) const MAX_TAG_VALUE_CHARS: usize = 256;
 /// `MaxItems` when a listing sends none.
 pub(super) const DEFAULT_MAX_ITEMS: u32 = 100;
 /// Largest `MaxItems`.
-pub(super) const MAX_ITEMS: i64 = 1_000;
+pub(super) const MAX_ITEMS: u32 = 1_000;
 /// Longest `Marker`.
 const MAX_MARKER_CHARS: usize = 320;
 /// Shortest and longest ARN parameter (`arnType`).
@@ -90,7 +96,14 @@ pub(super) fn name<'a>(
 
 /// A required `RoleName`.
 pub(super) fn role_name<'a>(v: &mut Validator, params: &Params<'a>) -> Option<&'a str> {
-    name(v, params, "RoleName", 64, patterns::ROLE_NAME, is_name_char)
+    name(
+        v,
+        params,
+        "RoleName",
+        MAX_ROLE_NAME_CHARS,
+        patterns::ROLE_NAME,
+        is_name_char,
+    )
 }
 
 /// A required `PolicyName`.
@@ -99,7 +112,7 @@ pub(super) fn policy_name<'a>(v: &mut Validator, params: &Params<'a>) -> Option<
         v,
         params,
         "PolicyName",
-        128,
+        MAX_POLICY_NAME_CHARS,
         patterns::POLICY_NAME,
         is_name_char,
     )
@@ -232,7 +245,7 @@ pub(super) fn path_prefix(v: &mut Validator, params: &Params<'_>) -> IamPath {
 pub(super) fn page(v: &mut Validator, params: &Params<'_>) -> PageRequest {
     let max_items = params
         .string("MaxItems")
-        .and_then(|text| v.integer("MaxItems", text, 1, MAX_ITEMS))
+        .and_then(|text| v.integer("MaxItems", text, 1, i64::from(MAX_ITEMS)))
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(DEFAULT_MAX_ITEMS);
     match params.string("Marker") {

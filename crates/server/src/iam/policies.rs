@@ -293,7 +293,7 @@ pub async fn attach(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
     let key = local_key(call, &policy_arn, subject)?;
     let store = &call.state.store;
     let attached = store
-        .list_attached_role_policies(&role.name, &PageRequest::first(input::MAX_ITEMS as u32))
+        .list_attached_role_policies(&role.name, &PageRequest::first(input::MAX_ITEMS))
         .await
         .map_err(|e| AwsError::iam_store(e, subject))?;
     let already = attached.items.iter().any(|k| same_policy(k, key));
@@ -358,7 +358,7 @@ pub async fn list_attached(call: &Call<'_>, caller: &Caller) -> Result<QueryResp
     let all = call
         .state
         .store
-        .list_attached_role_policies(&role.name, &PageRequest::first(input::MAX_ITEMS as u32))
+        .list_attached_role_policies(&role.name, &PageRequest::first(input::MAX_ITEMS))
         .await
         .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
     let mut matching: Vec<PolicyKey> = all

@@ -31,6 +31,10 @@ const PROVIDER_ID_CHARS: usize = 26;
 /// Years a provider stays valid when its metadata has no `validUntil` (as AWS: a provider
 /// created 2015-11-09 reads `ValidUntil` 2115-11-09).
 const DEFAULT_VALIDITY_YEARS: i32 = 100;
+/// Longest `AddPrivateKey` (`privateKeyType`).
+const MAX_PRIVATE_KEY_CHARS: usize = 16_384;
+/// Shortest and longest `RemovePrivateKey` (`privateKeyIdType`).
+const PRIVATE_KEY_ID_CHARS: (usize, usize) = (22, 64);
 /// `AssertionEncryptionMode` values.
 const ENCRYPTION_MODES: [&str; 2] = ["Required", "Allowed"];
 
@@ -43,7 +47,7 @@ pub async fn create(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
         &mut v,
         &params,
         "Name",
-        128,
+        input::MAX_PROVIDER_NAME_CHARS,
         patterns::PROVIDER_NAME,
         input::is_provider_name_char,
     );
@@ -122,7 +126,12 @@ pub async fn update(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
     let private_key = private_key(&mut v, &params);
     let remove_key = params.string("RemovePrivateKey");
     if let Some(key) = remove_key {
-        v.length("RemovePrivateKey", key, 22, 64);
+        v.length(
+            "RemovePrivateKey",
+            key,
+            PRIVATE_KEY_ID_CHARS.0,
+            PRIVATE_KEY_ID_CHARS.1,
+        );
         v.pattern("RemovePrivateKey", key, "[A-Z0-9]+", |c| {
             c.is_ascii_uppercase() || c.is_ascii_digit()
         });
@@ -364,7 +373,7 @@ fn encryption_mode<'a>(v: &mut Validator, params: &Params<'a>) -> Option<&'a str
 /// `AddPrivateKey` (`privateKeyType`: 1 to 16384 characters of Latin-1 text).
 fn private_key<'a>(v: &mut Validator, params: &Params<'a>) -> Option<&'a str> {
     let value = params.string("AddPrivateKey")?;
-    v.length("AddPrivateKey", value, 1, 16_384);
+    v.length("AddPrivateKey", value, 1, MAX_PRIVATE_KEY_CHARS);
     Some(value)
 }
 

@@ -1753,3 +1753,66 @@ async fn a_roles_path_is_part_of_the_resource_it_is_authorized_on() {
         .await;
     assert_eq!(revoked.status, 403, "{}", revoked.body);
 }
+
+#[tokio::test]
+async fn a_deny_cannot_be_escaped_by_changing_the_case_of_a_name() {
+    let iam = Iam::start().await;
+    let account = iam.account();
+    let created = iam.create_role("Operator").await;
+    let role_id = text(&created.body, "RoleId").unwrap();
+    iam.create_role("Secret").await;
+    iam.create_policy("Secret", ALLOW_S3).await;
+    iam.ok(&[
+        ("Action", "CreateSAMLProvider"),
+        ("Name", "Okta"),
+        ("SAMLMetadataDocument", IDP_METADATA),
+    ])
+    .await;
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["iam:Get*","iam:AttachRolePolicy"],"Resource":"*"}},{{"Effect":"Deny","Action":"iam:*","Resource":["arn:aws:iam::{account}:role/Secret","arn:aws:iam::{account}:policy/Secret","arn:aws:iam::{account}:saml-provider/Okta"]}},{{"Effect":"Deny","Action":"iam:AttachRolePolicy","Resource":"*","Condition":{{"ArnEquals":{{"iam:PolicyARN":"arn:aws:iam::{account}:policy/Secret"}}}}}}]}}"#
+    );
+    iam.ok(&[
+        ("Action", "PutRolePolicy"),
+        ("RoleName", "Operator"),
+        ("PolicyName", "p"),
+        ("PolicyDocument", &policy),
+    ])
+    .await;
+    let session = iam.session("Operator", &role_id, "mallory");
+    let attempts: Vec<Vec<(&str, String)>> = vec![
+        vec![("Action", "GetRole".into()), ("RoleName", "SECRET".into())],
+        vec![
+            ("Action", "GetPolicy".into()),
+            ("PolicyArn", iam.policy_arn("/SECRET")),
+        ],
+        vec![
+            ("Action", "GetPolicyVersion".into()),
+            ("PolicyArn", iam.policy_arn("/secret")),
+            ("VersionId", "v1".into()),
+        ],
+        vec![
+            ("Action", "GetSAMLProvider".into()),
+            ("SAMLProviderArn", iam.provider_arn("OKTA")),
+        ],
+        vec![
+            ("Action", "AttachRolePolicy".into()),
+            ("RoleName", "Operator".into()),
+            ("PolicyArn", iam.policy_arn("/SeCrEt")),
+        ],
+    ];
+    for attempt in attempts {
+        let params: Vec<(&str, &str)> = attempt.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = iam.call_as(&session, &params).await;
+        assert_eq!(response.status, 403, "{params:?}: {}", response.body);
+        let message = text(&response.body, "Message").unwrap();
+        assert!(
+            message.ends_with("with an explicit deny in an identity-based policy"),
+            "{message}"
+        );
+    }
+    // The same names in their own case are denied too, and others are allowed.
+    let allowed = iam
+        .call_as(&session, &[("Action", "GetRole"), ("RoleName", "OPERATOR")])
+        .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+}

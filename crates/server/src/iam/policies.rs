@@ -6,8 +6,8 @@
 
 use fedgate_policy::{Arn, ContextValue, Policy, PolicyKind};
 use fedgate_store::{
-    Entity, IamPath, NewManagedPolicy, Page, PageRequest, PolicyId, PolicyKey, PolicyName,
-    StoreError, TagTarget, VersionId,
+    Entity, IamPath, ManagedPolicy, NewManagedPolicy, Page, PageRequest, PolicyId, PolicyKey,
+    PolicyName, StoreError, TagTarget, VersionId,
 };
 
 use crate::auth::Caller;
@@ -113,23 +113,14 @@ pub async fn create(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
 /// `GetPolicy`.
 pub async fn get(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
     let policy_arn = policy_arn_param(call)?;
-    authorize(
-        call,
-        caller,
-        IamAction::GetPolicy,
-        Some(policy_arn.text),
-        &[],
-    )
-    .await?;
-    let key = local_key(call, &policy_arn, IamSubject::default())?;
-    let store = &call.state.store;
     let subject = policy_subject(&policy_arn);
-    let policy = store
-        .managed_policy(key)
-        .await
-        .map_err(|e| AwsError::iam_store(e, subject))?;
-    let tags = store
-        .tags(TagTarget::ManagedPolicy(key))
+    let (found, resource) = lookup(call, &policy_arn, subject).await?;
+    authorize(call, caller, IamAction::GetPolicy, Some(&resource), &[]).await?;
+    let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
+    let tags = call
+        .state
+        .store
+        .tags(TagTarget::ManagedPolicy(&policy.key))
         .await
         .map_err(|e| AwsError::iam_store(e, subject))?;
     let account = call.state.account.id.as_str();
@@ -200,20 +191,15 @@ pub async fn list(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, Aws
 /// `DeletePolicy`: refused (`DeleteConflict`) while the policy is attached.
 pub async fn delete(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
     let policy_arn = policy_arn_param(call)?;
-    authorize(
-        call,
-        caller,
-        IamAction::DeletePolicy,
-        Some(policy_arn.text),
-        &[],
-    )
-    .await?;
-    let key = local_key(call, &policy_arn, IamSubject::default())?;
+    let subject = policy_subject(&policy_arn);
+    let (found, resource) = lookup(call, &policy_arn, subject).await?;
+    authorize(call, caller, IamAction::DeletePolicy, Some(&resource), &[]).await?;
+    let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
     call.state
         .store
-        .delete_managed_policy(key)
+        .delete_managed_policy(&policy.key)
         .await
-        .map_err(|e| AwsError::iam_store(e, policy_subject(&policy_arn)))?;
+        .map_err(|e| AwsError::iam_store(e, subject))?;
     Ok(QueryResponse::empty(
         QueryApi::Iam,
         "DeletePolicy",
@@ -240,23 +226,24 @@ pub async fn get_version(call: &Call<'_>, caller: &Caller) -> Result<QueryRespon
     v.finish()?;
     let policy_arn = PolicyArn::parse(required(arn_text, "PolicyArn")?)?;
     let version = required(version, "VersionId")?;
-    authorize(
-        call,
-        caller,
-        IamAction::GetPolicyVersion,
-        Some(policy_arn.text),
-        &[],
-    )
-    .await?;
     let subject = IamSubject {
         version: Some(version),
         ..policy_subject(&policy_arn)
     };
-    let key = local_key(call, &policy_arn, subject)?;
+    let (found, resource) = lookup(call, &policy_arn, subject).await?;
+    authorize(
+        call,
+        caller,
+        IamAction::GetPolicyVersion,
+        Some(&resource),
+        &[],
+    )
+    .await?;
+    let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
     let found = call
         .state
         .store
-        .policy_version(key, &VersionId::new(version))
+        .policy_version(&policy.key, &VersionId::new(version))
         .await
         .map_err(|e| AwsError::iam_store(e, subject))?;
     Ok(QueryResponse::new(
@@ -277,26 +264,30 @@ pub async fn get_version(call: &Call<'_>, caller: &Caller) -> Result<QueryRespon
 /// `AttachRolePolicy`: at most 10 managed policies per role; attaching again changes nothing.
 pub async fn attach(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
     let (name, policy_arn) = role_and_policy_arn(call)?;
-    let role = authorized_role_with(
-        call,
-        caller,
-        IamAction::AttachRolePolicy,
-        name,
-        &policy_arn_context(&policy_arn),
-    )
-    .await?;
     let subject = IamSubject {
         attaching: true,
         role: Some(name),
         ..policy_subject(&policy_arn)
     };
-    let key = local_key(call, &policy_arn, subject)?;
+    let (found, canonical) = lookup(call, &policy_arn, subject).await?;
+    let role = authorized_role_with(
+        call,
+        caller,
+        IamAction::AttachRolePolicy,
+        name,
+        &policy_arn_context(&canonical),
+    )
+    .await?;
+    let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
     let store = &call.state.store;
     let attached = store
         .list_attached_role_policies(&role.name, &PageRequest::first(input::MAX_ITEMS))
         .await
         .map_err(|e| AwsError::iam_store(e, subject))?;
-    let already = attached.items.iter().any(|k| same_policy(k, key));
+    let already = attached
+        .items
+        .iter()
+        .any(|key| same_policy(key, &policy.key));
     if !already && attached.items.len() >= MAX_ATTACHED_PER_ROLE {
         return Err(AwsError::new(
             AwsErrorCode::LimitExceeded,
@@ -304,7 +295,7 @@ pub async fn attach(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
         ));
     }
     store
-        .attach_role_policy(&role.name, key)
+        .attach_role_policy(&role.name, &policy.key)
         .await
         .map_err(|e| AwsError::iam_store(e, subject))?;
     Ok(QueryResponse::empty(
@@ -317,22 +308,23 @@ pub async fn attach(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
 /// `DetachRolePolicy`.
 pub async fn detach(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
     let (name, policy_arn) = role_and_policy_arn(call)?;
+    let subject = IamSubject {
+        role: Some(name),
+        ..policy_subject(&policy_arn)
+    };
+    let (found, canonical) = lookup(call, &policy_arn, subject).await?;
     let role = authorized_role_with(
         call,
         caller,
         IamAction::DetachRolePolicy,
         name,
-        &policy_arn_context(&policy_arn),
+        &policy_arn_context(&canonical),
     )
     .await?;
-    let subject = IamSubject {
-        role: Some(name),
-        ..policy_subject(&policy_arn)
-    };
-    let key = local_key(call, &policy_arn, subject)?;
+    let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
     call.state
         .store
-        .detach_role_policy(&role.name, key)
+        .detach_role_policy(&role.name, &policy.key)
         .await
         .map_err(|e| AwsError::iam_store(e, subject))?;
     Ok(QueryResponse::empty(
@@ -406,28 +398,41 @@ fn role_and_policy_arn<'a>(call: &Call<'a>) -> Result<(&'a str, PolicyArn<'a>), 
     Ok((name, PolicyArn::parse(required(text, "PolicyArn")?)?))
 }
 
-/// The policy's key if it is in this account; `NoSuchEntity` (in `subject`'s words) if not.
-fn local_key<'k>(
+/// The managed policy the ARN names, if it is in this account, and the ARN to authorize on:
+/// the policy's ARN as stored when it exists (names are looked up without regard to case,
+/// IAM's ARN matching is exact: authorizing on the ARN as sent would let `policy/ADMIN` slip
+/// past a deny on `policy/Admin`), else the ARN as sent.
+async fn lookup(
     call: &Call<'_>,
-    policy_arn: &'k PolicyArn<'_>,
+    policy_arn: &PolicyArn<'_>,
     subject: IamSubject<'_>,
-) -> Result<&'k PolicyKey, AwsError> {
-    if policy_arn.is_in(call.state.account.id.as_str()) {
-        return Ok(&policy_arn.key);
+) -> Result<(Option<ManagedPolicy>, String), AwsError> {
+    let account = call.state.account.id.as_str();
+    if !policy_arn.is_in(account) {
+        return Ok((None, policy_arn.text.to_owned()));
     }
+    match call.state.store.managed_policy(&policy_arn.key).await {
+        Ok(policy) => {
+            let canonical = arn::policy(account, &policy.key);
+            Ok((Some(policy), canonical))
+        }
+        Err(StoreError::NotFound(Entity::ManagedPolicy)) => Ok((None, policy_arn.text.to_owned())),
+        Err(error) => Err(AwsError::iam_store(error, subject)),
+    }
+}
+
+/// `NoSuchEntity` for a managed policy, in `subject`'s words.
+fn not_found(policy_arn: &PolicyArn<'_>, subject: IamSubject<'_>) -> AwsError {
     let subject = IamSubject {
         policy_arn: Some(policy_arn.text),
         ..subject
     };
-    Err(AwsError::iam_store(
-        StoreError::NotFound(Entity::ManagedPolicy),
-        subject,
-    ))
+    AwsError::iam_store(StoreError::NotFound(Entity::ManagedPolicy), subject)
 }
 
 /// `iam:PolicyARN`, the condition key of `AttachRolePolicy` and `DetachRolePolicy`.
-fn policy_arn_context(policy_arn: &PolicyArn<'_>) -> Vec<(String, ContextValue)> {
-    match Arn::parse(policy_arn.text) {
+fn policy_arn_context(policy_arn: &str) -> Vec<(String, ContextValue)> {
+    match Arn::parse(policy_arn) {
         Ok(arn) => vec![("iam:PolicyARN".to_owned(), ContextValue::Arn(arn))],
         Err(_) => Vec::new(),
     }

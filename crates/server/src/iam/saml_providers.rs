@@ -138,15 +138,14 @@ pub async fn update(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
     }
     v.finish()?;
     let provider_arn = ProviderArn::parse(required(arn_text, "SAMLProviderArn")?)?;
-    authorize(
+    let provider = authorized_provider(
         call,
         caller,
         IamAction::UpdateSamlProvider,
-        Some(provider_arn.text),
+        &provider_arn,
         &[],
     )
     .await?;
-    let provider = find(call, &provider_arn).await?;
     refuse_unsupported(encryption, private_key, remove_key)?;
     if let Some(metadata) = metadata {
         let parsed = IdpMetadata::parse(metadata.as_bytes()).map_err(AwsError::iam_metadata)?;
@@ -169,15 +168,8 @@ pub async fn update(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
 /// `GetSAMLProvider`.
 pub async fn get(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
     let provider_arn = provider_arn_param(call)?;
-    authorize(
-        call,
-        caller,
-        IamAction::GetSamlProvider,
-        Some(provider_arn.text),
-        &[],
-    )
-    .await?;
-    let provider = find(call, &provider_arn).await?;
+    let provider =
+        authorized_provider(call, caller, IamAction::GetSamlProvider, &provider_arn, &[]).await?;
     let tags = provider_tags(call, &provider_arn, &provider.name).await?;
     Ok(QueryResponse::new(
         QueryApi::Iam,
@@ -223,20 +215,17 @@ pub async fn list(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, Aws
 /// `DeleteSAMLProvider`. Roles that trust it are left as they are (as at AWS).
 pub async fn delete(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
     let provider_arn = provider_arn_param(call)?;
-    authorize(
+    let provider = authorized_provider(
         call,
         caller,
         IamAction::DeleteSamlProvider,
-        Some(provider_arn.text),
+        &provider_arn,
         &[],
     )
     .await?;
-    if !provider_arn.is_in(call.state.account.id.as_str()) {
-        return Err(not_found(&provider_arn));
-    }
     call.state
         .store
-        .delete_saml_provider(&provider_arn.name)
+        .delete_saml_provider(&provider.name)
         .await
         .map_err(|e| AwsError::iam_store(e, subject(&provider_arn)))?;
     Ok(QueryResponse::empty(
@@ -251,15 +240,14 @@ pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsE
     let provider_arn = provider_arn_param(call)?;
     let params = call.request.params();
     let tags = input::tags(&params, TagKeys::CaseSensitive, true)?;
-    authorize(
+    let provider = authorized_provider(
         call,
         caller,
         IamAction::TagSamlProvider,
-        Some(provider_arn.text),
+        &provider_arn,
         &request_tag_context(&tags),
     )
     .await?;
-    let provider = find(call, &provider_arn).await?;
     let existing = provider_tags(call, &provider_arn, &provider.name).await?;
     let added = tags
         .iter()
@@ -285,15 +273,14 @@ pub async fn untag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, Aw
     let provider_arn = provider_arn_param(call)?;
     let params = call.request.params();
     let keys = input::tag_keys(&params)?;
-    authorize(
+    let provider = authorized_provider(
         call,
         caller,
         IamAction::UntagSamlProvider,
-        Some(provider_arn.text),
+        &provider_arn,
         &tag_keys_context(keys.iter().map(String::as_str)),
     )
     .await?;
-    let provider = find(call, &provider_arn).await?;
     call.state
         .store
         .untag_resource(TagTarget::SamlProvider(&provider.name), &keys)
@@ -314,15 +301,14 @@ pub async fn list_tags(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse
     let page: PageRequest = input::page(&mut v, &params);
     v.finish()?;
     let provider_arn = ProviderArn::parse(required(arn_text, "SAMLProviderArn")?)?;
-    authorize(
+    let provider = authorized_provider(
         call,
         caller,
         IamAction::ListSamlProviderTags,
-        Some(provider_arn.text),
+        &provider_arn,
         &[],
     )
     .await?;
-    let provider = find(call, &provider_arn).await?;
     let tags = provider_tags(call, &provider_arn, &provider.name).await?;
     let page = page_of(tags, |tag: &Tag| tag.key.clone(), &page);
     Ok(QueryResponse::new(
@@ -418,16 +404,34 @@ fn provider_arn_param<'a>(call: &Call<'a>) -> Result<ProviderArn<'a>, AwsError> 
     ProviderArn::parse(required(text, "SAMLProviderArn")?)
 }
 
-/// The provider the ARN names, in this account.
-async fn find(call: &Call<'_>, provider_arn: &ProviderArn<'_>) -> Result<SamlProvider, AwsError> {
-    if !provider_arn.is_in(call.state.account.id.as_str()) {
-        return Err(not_found(provider_arn));
-    }
-    call.state
-        .store
-        .saml_provider(&provider_arn.name)
-        .await
-        .map_err(|e| AwsError::iam_store(e, subject(provider_arn)))
+/// Authorizes `action` on the provider the ARN names and returns it.
+///
+/// The resource is the provider's ARN as stored when it exists (names are looked up without
+/// regard to case, IAM's ARN matching is exact: authorizing on the ARN as sent would let
+/// `saml-provider/OKTA` slip past a deny on `saml-provider/Okta`), else the ARN as sent.
+async fn authorized_provider(
+    call: &Call<'_>,
+    caller: &Caller,
+    action: IamAction,
+    provider_arn: &ProviderArn<'_>,
+    extra: &[(String, fedgate_policy::ContextValue)],
+) -> Result<SamlProvider, AwsError> {
+    let account = call.state.account.id.as_str();
+    let found = if provider_arn.is_in(account) {
+        match call.state.store.saml_provider(&provider_arn.name).await {
+            Ok(provider) => Some(provider),
+            Err(StoreError::NotFound(Entity::SamlProvider)) => None,
+            Err(error) => return Err(AwsError::iam_store(error, subject(provider_arn))),
+        }
+    } else {
+        None
+    };
+    let resource = match &found {
+        Some(provider) => arn::saml_provider(account, provider.name.as_str()),
+        None => provider_arn.text.to_owned(),
+    };
+    authorize(call, caller, action, Some(&resource), extra).await?;
+    found.ok_or_else(|| not_found(provider_arn))
 }
 
 async fn provider_tags(

@@ -1816,3 +1816,21 @@ async fn a_deny_cannot_be_escaped_by_changing_the_case_of_a_name() {
         .await;
     assert_eq!(allowed.status, 200, "{}", allowed.body);
 }
+
+#[tokio::test]
+async fn a_session_of_a_deleted_role_is_denied_not_failed() {
+    let iam = Iam::start().await;
+    let created = iam.create_role("Gone").await;
+    let role_id = text(&created.body, "RoleId").unwrap();
+    let session = iam.session("Gone", &role_id, "dave");
+    iam.ok(&[("Action", "DeleteRole"), ("RoleName", "Gone")])
+        .await;
+    let response = iam.call_as(&session, &[("Action", "ListRoles")]).await;
+    assert_eq!(
+        text(&response.body, "Code").as_deref(),
+        Some("AccessDenied"),
+        "{}",
+        response.body
+    );
+    assert_eq!(response.status, 403);
+}

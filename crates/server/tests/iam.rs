@@ -1834,3 +1834,88 @@ async fn a_session_of_a_deleted_role_is_denied_not_failed() {
     );
     assert_eq!(response.status, 403);
 }
+
+#[tokio::test]
+async fn decryption_keys_and_boundaries_are_refused_rather_than_ignored() {
+    let iam = Iam::start().await;
+    let arn = iam.provider_arn("Okta");
+    iam.ok(&[
+        ("Action", "CreateSAMLProvider"),
+        ("Name", "Okta"),
+        ("SAMLMetadataDocument", IDP_METADATA),
+    ])
+    .await;
+    let message = "Private keys for assertion decryption are not supported: fedgate does not decrypt assertions.";
+    iam.fails(
+        &[
+            ("Action", "UpdateSAMLProvider"),
+            ("SAMLProviderArn", &arn),
+            ("AddPrivateKey", "-----BEGIN PRIVATE KEY-----"),
+        ],
+        400,
+        "InvalidInput",
+        message,
+    )
+    .await;
+    iam.fails(
+        &[
+            ("Action", "UpdateSAMLProvider"),
+            ("SAMLProviderArn", &arn),
+            ("RemovePrivateKey", "ABCDEFGHIJKLMNOPQRSTUVWX"),
+        ],
+        400,
+        "InvalidInput",
+        message,
+    )
+    .await;
+    iam.fails(
+        &[
+            ("Action", "UpdateSAMLProvider"),
+            ("SAMLProviderArn", &arn),
+            ("RemovePrivateKey", "SHORT"),
+        ],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value 'SHORT' at 'removePrivateKey' failed to satisfy constraint: Member must have length greater than or equal to 22",
+    )
+    .await;
+    // Without a document, an update changes nothing and names the provider.
+    let unchanged = iam
+        .ok(&[
+            ("Action", "UpdateSAMLProvider"),
+            ("SAMLProviderArn", &iam.provider_arn("okta")),
+        ])
+        .await;
+    assert_eq!(text(&unchanged.body, "SAMLProviderArn"), Some(arn.clone()));
+    let trust = iam.trust_policy();
+    iam.fails(
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", "r"),
+            ("AssumeRolePolicyDocument", &trust),
+            (
+                "PermissionsBoundary",
+                "arn:aws:iam::123456789012:not_a_policy/invalid",
+            ),
+        ],
+        400,
+        "InvalidInput",
+        "ARN arn:aws:iam::123456789012:not_a_policy/invalid is not valid.",
+    )
+    .await;
+    iam.create_policy("Used", ALLOW_S3).await;
+    let boundaries = iam
+        .ok(&[
+            ("Action", "ListPolicies"),
+            ("PolicyUsageFilter", "PermissionsBoundary"),
+        ])
+        .await;
+    assert!(texts(&boundaries.body, "PolicyName").is_empty());
+    let permissions = iam
+        .ok(&[
+            ("Action", "ListPolicies"),
+            ("PolicyUsageFilter", "PermissionsPolicy"),
+        ])
+        .await;
+    assert_eq!(texts(&permissions.body, "PolicyName"), ["Used"]);
+}

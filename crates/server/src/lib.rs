@@ -19,6 +19,8 @@ pub mod aws;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod iam;
 pub mod keys;

@@ -91,7 +91,7 @@ fn reads_base64_from_standard_input_and_the_full_name_id() {
 }
 
 #[test]
-fn rejects_signature_wrapping_with_reason_on_stderr_and_exit_1() {
+fn rejects_signature_wrapping_with_reason_on_stdout_and_exit_1() {
     let output = verify(
         &[
             "--response",
@@ -102,12 +102,36 @@ fn rejects_signature_wrapping_with_reason_on_stderr_and_exit_1() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        stderr.starts_with("rejected: SignatureWrapped: "),
-        "{stderr}"
+        stdout.starts_with("rejected: SignatureWrapped: ") && stdout.lines().count() == 1,
+        "{stdout}"
     );
+}
+
+#[test]
+fn now_takes_any_rfc3339_offset() {
+    let response = file("accept/xmlsec1/assertion-signed.xml");
+    let output = verify(
+        &[
+            "--response",
+            &response,
+            "--now",
+            "2030-01-01T01:01:00+01:00",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let output = verify(
+        &[
+            "--response",
+            &response,
+            "--now",
+            "2030-01-01T00:06:00-00:00",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
 }
 
 #[test]
@@ -122,7 +146,7 @@ fn rejects_an_expired_response() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).starts_with("rejected: Expired: "));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("rejected: Expired: "));
 }
 
 #[test]
@@ -134,7 +158,7 @@ fn recipient_and_audience_flags_replace_the_aws_defaults() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).starts_with("rejected: DestinationMismatch: "));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("rejected: DestinationMismatch: "));
 
     let aws = [
         "--recipient",
@@ -147,7 +171,7 @@ fn recipient_and_audience_flags_replace_the_aws_defaults() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).starts_with("rejected: AudienceMismatch: "));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("rejected: AudienceMismatch: "));
 }
 
 #[test]

@@ -675,6 +675,136 @@ impl From<SigV4Error> for AwsError {
     }
 }
 
+// --- IAM: the store's, the policy parser's and the metadata parser's errors ------------------
+
+/// What an IAM action addressed, so that a store error names it as AWS does
+/// (`The role with name X cannot be found.`). Fields the action does not address stay `None`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IamSubject<'a> {
+    /// The role (`RoleName`).
+    pub role: Option<&'a str>,
+    /// The inline policy (`PolicyName` of a role policy).
+    pub role_policy: Option<&'a str>,
+    /// The managed policy's name (`PolicyName` of `CreatePolicy`).
+    pub policy_name: Option<&'a str>,
+    /// The managed policy's ARN (`PolicyArn`).
+    pub policy_arn: Option<&'a str>,
+    /// The policy version (`VersionId`).
+    pub version: Option<&'a str>,
+    /// The SAML provider's name (`Name` of `CreateSAMLProvider`).
+    pub provider_name: Option<&'a str>,
+    /// The SAML provider's ARN (`SAMLProviderArn`).
+    pub provider_arn: Option<&'a str>,
+    /// The action attaches the managed policy (`AttachRolePolicy`): a missing policy "does not
+    /// exist or is not attachable".
+    pub attaching: bool,
+}
+
+impl AwsError {
+    /// IAM's answer to a store error about `subject`: `NoSuchEntity`, `EntityAlreadyExists`,
+    /// `DeleteConflict` and `LimitExceeded` with AWS's messages; anything else is an
+    /// `InternalFailure` whose cause is logged.
+    pub fn iam_store(error: fedgate_store::StoreError, subject: IamSubject<'_>) -> Self {
+        use fedgate_store::{Conflict, Entity, StoreError};
+        let name = |value: Option<&str>| truncate(value.unwrap_or_default()).into_owned();
+        let (code, message) = match &error {
+            StoreError::NotFound(entity) => {
+                let message = match entity {
+                    Entity::Role => {
+                        format!("The role with name {} cannot be found.", name(subject.role))
+                    }
+                    Entity::RolePolicy => format!(
+                        "The role policy with name {} cannot be found.",
+                        name(subject.role_policy)
+                    ),
+                    Entity::ManagedPolicy | Entity::PolicyVersion if subject.version.is_some() => {
+                        format!(
+                            "Policy {} version {} does not exist or is not attachable.",
+                            name(subject.policy_arn),
+                            name(subject.version)
+                        )
+                    }
+                    Entity::ManagedPolicy if subject.attaching => format!(
+                        "Policy {} does not exist or is not attachable.",
+                        name(subject.policy_arn)
+                    ),
+                    Entity::ManagedPolicy | Entity::Attachment => {
+                        format!("Policy {} was not found.", name(subject.policy_arn))
+                    }
+                    Entity::SamlProvider => {
+                        format!("Manifest not found for arn {}", name(subject.provider_arn))
+                    }
+                    _ => return Self::internal(error),
+                };
+                (AwsErrorCode::NoSuchEntity, message)
+            }
+            StoreError::Conflict(Conflict::AlreadyExists(entity)) => {
+                let message = match entity {
+                    Entity::Role => {
+                        format!("Role with name {} already exists.", name(subject.role))
+                    }
+                    Entity::ManagedPolicy => format!(
+                        "A policy called {} already exists. Duplicate names are not allowed.",
+                        name(subject.policy_name)
+                    ),
+                    // fedgate's wording (docs/decisions-iam.md): AWS's is not published.
+                    Entity::SamlProvider => format!(
+                        "SAMLProvider with name {} already exists.",
+                        name(subject.provider_name)
+                    ),
+                    _ => return Self::internal(error),
+                };
+                (AwsErrorCode::EntityAlreadyExists, message)
+            }
+            StoreError::Conflict(Conflict::InUse(entity)) => {
+                let message = match entity {
+                    Entity::Role => "Cannot delete entity, must delete policies first.",
+                    Entity::ManagedPolicy => "Cannot delete a policy attached to entities.",
+                    _ => return Self::internal(error),
+                };
+                (AwsErrorCode::DeleteConflict, message.to_owned())
+            }
+            StoreError::LimitExceeded(what) => (
+                AwsErrorCode::LimitExceeded,
+                format!("Cannot exceed quota for {what}"),
+            ),
+            _ => return Self::internal(error),
+        };
+        Self::new(code, message).with_source(error)
+    }
+
+    /// IAM's answer to a policy document the parser refused: `MalformedPolicyDocument`, or
+    /// `LimitExceeded` over its kind's quota, with AWS's message (an inline policy's names the
+    /// role it is for).
+    pub fn iam_policy(error: PolicyError, role: Option<&str>) -> Self {
+        use fedgate_policy::PolicyKind;
+        let (code, message) = match &error {
+            PolicyError::Malformed(malformed) => (
+                AwsErrorCode::MalformedPolicyDocument,
+                malformed.message().to_owned(),
+            ),
+            PolicyError::LimitExceeded {
+                kind: PolicyKind::Identity,
+                ..
+            } => match role {
+                Some(role) => (
+                    AwsErrorCode::LimitExceeded,
+                    format!("{} for role {}", error.aws_message(), truncate(role)),
+                ),
+                None => (AwsErrorCode::LimitExceeded, error.aws_message()),
+            },
+            _ => (AwsErrorCode::LimitExceeded, error.aws_message()),
+        };
+        Self::new(code, message).with_source(error)
+    }
+
+    /// IAM's answer to SAML metadata the parser refused: `InvalidInput` with its message
+    /// (`Could not parse metadata: …`).
+    pub fn iam_metadata(error: fedgate_saml::MetadataError) -> Self {
+        Self::new(AwsErrorCode::InvalidInput, error.to_string()).with_source(error)
+    }
+}
+
 /// AWS's message when the trust policy (or anything that makes the role unusable) refuses.
 pub const NOT_AUTHORIZED_TO_ASSUME_MESSAGE: &str =
     "Not authorized to perform sts:AssumeRoleWithSAML";

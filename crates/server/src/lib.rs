@@ -11,6 +11,7 @@
 //! - [`http`]: the application ([`http::app`]) and [`http::serve`]; [`query_api`]: `POST /`.
 //! - [`auth`]: who calls (SigV4, sealed session tokens) and whether they may (IAM policies).
 //! - [`sts`], [`iam`]: the actions, one file per STS action, IAM grouped by resource.
+//! - [`connect`]: the contact-center instance API (restJson1) and the CSV user import.
 //! - [`config`], [`bootstrap`], [`state`], [`clock`], [`keys`], [`metrics`], [`secret`]: start-up and
 //!   the explicit state every handler receives.
 
@@ -19,6 +20,7 @@ pub mod aws;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
+pub mod connect;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;

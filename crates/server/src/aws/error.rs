@@ -122,6 +122,8 @@ pub enum AwsErrorCode {
     SignatureDoesNotMatch,
     /// Too many requests (`Throttling` / `ThrottlingException`).
     Throttling,
+    /// Connect: no operation at this method and path (`UnknownOperationException`).
+    UnknownOperation,
     /// IAM: the entity cannot be modified (`UnmodifiableEntity`).
     UnmodifiableEntity,
     /// Connect: no such user (`UserNotFoundException`).
@@ -247,6 +249,7 @@ impl AwsErrorCode {
                 403,
             ),
             Self::Throttling => spec("Throttling", 400, "ThrottlingException", 429),
+            Self::UnknownOperation => spec("InvalidAction", 400, "UnknownOperationException", 404),
             Self::UnmodifiableEntity => {
                 spec("UnmodifiableEntity", 400, "InvalidRequestException", 400)
             }
@@ -963,6 +966,47 @@ impl From<FederationError> for AwsError {
                 InvalidIdentityToken,
                 "Response has already been used".into(),
             ),
+        };
+        Self::new(code, message).with_source(error)
+    }
+}
+
+impl AwsError {
+    /// Connect's answer to a store failure: the entity named, in Connect's error codes (IAM
+    /// answers the same failures with its own codes and messages).
+    pub fn connect_store(error: fedgate_store::StoreError) -> Self {
+        use fedgate_store::{Conflict, Entity, StoreError};
+        let (code, message): (AwsErrorCode, Cow<'static, str>) = match &error {
+            StoreError::NotFound(entity) => (
+                AwsErrorCode::ResourceNotFound,
+                match entity {
+                    Entity::Instance => "Instance not found".into(),
+                    Entity::User => "User not found".into(),
+                    Entity::SecurityProfile => "Security profile not found".into(),
+                    Entity::RoutingProfile => "Routing profile not found".into(),
+                    other => format!("{other} not found").into(),
+                },
+            ),
+            StoreError::Conflict(Conflict::AlreadyExists(entity)) => (
+                AwsErrorCode::DuplicateResource,
+                match entity {
+                    Entity::Instance => "An instance with this alias already exists".into(),
+                    Entity::User => "A user with this username already exists".into(),
+                    Entity::SecurityProfile => {
+                        "A security profile with this name already exists".into()
+                    }
+                    other => format!("the {other} already exists").into(),
+                },
+            ),
+            StoreError::Conflict(Conflict::InUse(entity)) => (
+                AwsErrorCode::InvalidRequest,
+                format!("the {entity} is in use").into(),
+            ),
+            StoreError::LimitExceeded(what) => (
+                AwsErrorCode::LimitExceeded,
+                format!("the request exceeds the limit on {what}").into(),
+            ),
+            _ => return Self::internal(error),
         };
         Self::new(code, message).with_source(error)
     }

@@ -22,7 +22,7 @@ pub mod roles;
 pub mod saml_providers;
 
 use fedgate_policy::ContextValue;
-use fedgate_store::{Marker, Page, PageRequest, Tag};
+use fedgate_store::{Marker, Page, PageRequest, StoreError, Tag, TagTarget};
 
 use crate::auth::{self, Caller};
 use crate::aws::error::{AwsError, AwsErrorCode};
@@ -151,6 +151,33 @@ fn request_tag_context(tags: &[Tag]) -> Vec<(String, ContextValue)> {
     }
     context.extend(tag_keys_context(tags.iter().map(|tag| tag.key.as_str())));
     context
+}
+
+/// `aws:ResourceTag/KEY` for each tag of an existing resource. Read only for a role session:
+/// the root is not evaluated, so its calls cost no read.
+async fn resource_tag_context(
+    call: &Call<'_>,
+    caller: &Caller,
+    target: TagTarget<'_>,
+) -> Result<Vec<(String, ContextValue)>, AwsError> {
+    if !matches!(caller, Caller::Role(_)) {
+        return Ok(Vec::new());
+    }
+    let tags = match call.state.store.tags(target).await {
+        Ok(tags) => tags,
+        // Deleted since it was read: the action itself will say so.
+        Err(StoreError::NotFound(_)) => Vec::new(),
+        Err(error) => return Err(AwsError::internal(error)),
+    };
+    Ok(tags
+        .into_iter()
+        .map(|tag| {
+            (
+                format!("aws:ResourceTag/{}", tag.key),
+                ContextValue::string(tag.value),
+            )
+        })
+        .collect())
 }
 
 /// `aws:TagKeys`, multi-valued.

@@ -1919,3 +1919,85 @@ async fn decryption_keys_and_boundaries_are_refused_rather_than_ignored() {
         .await;
     assert_eq!(texts(&permissions.body, "PolicyName"), ["Used"]);
 }
+
+#[tokio::test]
+async fn resource_tags_are_condition_keys_of_a_session() {
+    let iam = Iam::start().await;
+    let created = iam.create_role("Operator").await;
+    let role_id = text(&created.body, "RoleId").unwrap();
+    let trust = iam.trust_policy();
+    iam.ok(&[
+        ("Action", "CreateRole"),
+        ("RoleName", "Tagged"),
+        ("AssumeRolePolicyDocument", &trust),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "cc"),
+    ])
+    .await;
+    iam.create_role("Untagged").await;
+    iam.ok(&[
+        ("Action", "CreatePolicy"),
+        ("PolicyName", "TaggedPolicy"),
+        ("PolicyDocument", ALLOW_S3),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "cc"),
+    ])
+    .await;
+    iam.create_policy("UntaggedPolicy", ALLOW_S3).await;
+    iam.ok(&[
+        ("Action", "CreateSAMLProvider"),
+        ("Name", "TaggedIdp"),
+        ("SAMLMetadataDocument", IDP_METADATA),
+        ("Tags.member.1.Key", "team"),
+        ("Tags.member.1.Value", "cc"),
+    ])
+    .await;
+    let abac = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetRole","iam:GetPolicy","iam:GetSAMLProvider"],"Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"cc"}}}]}"#;
+    iam.ok(&[
+        ("Action", "PutRolePolicy"),
+        ("RoleName", "Operator"),
+        ("PolicyName", "abac"),
+        ("PolicyDocument", abac),
+    ])
+    .await;
+    let session = iam.session("Operator", &role_id, "erin");
+    let cases: Vec<(Vec<(&str, String)>, u16)> = vec![
+        (
+            vec![("Action", "GetRole".into()), ("RoleName", "Tagged".into())],
+            200,
+        ),
+        (
+            vec![
+                ("Action", "GetRole".into()),
+                ("RoleName", "Untagged".into()),
+            ],
+            403,
+        ),
+        (
+            vec![
+                ("Action", "GetPolicy".into()),
+                ("PolicyArn", iam.policy_arn("/TaggedPolicy")),
+            ],
+            200,
+        ),
+        (
+            vec![
+                ("Action", "GetPolicy".into()),
+                ("PolicyArn", iam.policy_arn("/UntaggedPolicy")),
+            ],
+            403,
+        ),
+        (
+            vec![
+                ("Action", "GetSAMLProvider".into()),
+                ("SAMLProviderArn", iam.provider_arn("TaggedIdp")),
+            ],
+            200,
+        ),
+    ];
+    for (attempt, status) in cases {
+        let params: Vec<(&str, &str)> = attempt.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = iam.call_as(&session, &params).await;
+        assert_eq!(response.status, status, "{params:?}: {}", response.body);
+    }
+}

@@ -21,7 +21,7 @@ use super::arn::{self, PolicyArn};
 use super::input::{self, TagKeys, patterns};
 use super::output::{self, View};
 use super::roles::{authorized_role_with, role_subject};
-use super::{IamAction, authorize, page_of, request_tag_context, required};
+use super::{IamAction, authorize, page_of, request_tag_context, required, resource_tag_context};
 
 /// Most customer managed policies in an account (IAM's default quota).
 pub const MAX_POLICIES: u32 = 1_500;
@@ -115,7 +115,14 @@ pub async fn get(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsE
     let policy_arn = policy_arn_param(call)?;
     let subject = policy_subject(&policy_arn);
     let (found, resource) = lookup(call, &policy_arn, subject).await?;
-    authorize(call, caller, IamAction::GetPolicy, Some(&resource), &[]).await?;
+    authorize_on(
+        call,
+        caller,
+        IamAction::GetPolicy,
+        found.as_ref(),
+        &resource,
+    )
+    .await?;
     let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
     let tags = call
         .state
@@ -193,7 +200,14 @@ pub async fn delete(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
     let policy_arn = policy_arn_param(call)?;
     let subject = policy_subject(&policy_arn);
     let (found, resource) = lookup(call, &policy_arn, subject).await?;
-    authorize(call, caller, IamAction::DeletePolicy, Some(&resource), &[]).await?;
+    authorize_on(
+        call,
+        caller,
+        IamAction::DeletePolicy,
+        found.as_ref(),
+        &resource,
+    )
+    .await?;
     let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
     call.state
         .store
@@ -231,12 +245,12 @@ pub async fn get_version(call: &Call<'_>, caller: &Caller) -> Result<QueryRespon
         ..policy_subject(&policy_arn)
     };
     let (found, resource) = lookup(call, &policy_arn, subject).await?;
-    authorize(
+    authorize_on(
         call,
         caller,
         IamAction::GetPolicyVersion,
-        Some(&resource),
-        &[],
+        found.as_ref(),
+        &resource,
     )
     .await?;
     let policy = found.ok_or_else(|| not_found(&policy_arn, subject))?;
@@ -419,6 +433,23 @@ async fn lookup(
         Err(StoreError::NotFound(Entity::ManagedPolicy)) => Ok((None, policy_arn.text.to_owned())),
         Err(error) => Err(AwsError::iam_store(error, subject)),
     }
+}
+
+/// Authorizes `action` on the policy at `resource`, with its tags when it exists.
+async fn authorize_on(
+    call: &Call<'_>,
+    caller: &Caller,
+    action: IamAction,
+    found: Option<&ManagedPolicy>,
+    resource: &str,
+) -> Result<(), AwsError> {
+    let context = match found {
+        Some(policy) => {
+            resource_tag_context(call, caller, TagTarget::ManagedPolicy(&policy.key)).await?
+        }
+        None => Vec::new(),
+    };
+    authorize(call, caller, action, Some(resource), &context).await
 }
 
 /// `NoSuchEntity` for a managed policy, in `subject`'s words.

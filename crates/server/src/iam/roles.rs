@@ -20,7 +20,7 @@ use crate::query_api::Call;
 use super::arn::{self, PolicyArn};
 use super::input::{self, TagKeys};
 use super::output::{self, View};
-use super::{IamAction, authorize, request_tag_context, required};
+use super::{IamAction, authorize, request_tag_context, required, resource_tag_context};
 
 /// Most roles in an account (IAM's default quota).
 pub const MAX_ROLES: u32 = 1_000;
@@ -379,7 +379,11 @@ pub(super) async fn authorized_role_with(
         Some(role) => arn::role(account, role.path.as_str(), role.name.as_str()),
         None => arn::role(account, "/", name),
     };
-    authorize(call, caller, action, Some(&resource), extra).await?;
+    let mut context = extra.to_vec();
+    if let Some(role) = &found {
+        context.extend(resource_tag_context(call, caller, TagTarget::Role(&role.name)).await?);
+    }
+    authorize(call, caller, action, Some(&resource), &context).await?;
     found.ok_or_else(|| AwsError::iam_store(StoreError::NotFound(Entity::Role), role_subject(name)))
 }
 

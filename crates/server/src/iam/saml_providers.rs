@@ -20,7 +20,10 @@ use crate::query_api::Call;
 use super::arn::{self, ProviderArn};
 use super::input::{self, TagKeys, patterns};
 use super::output;
-use super::{IamAction, authorize, page_of, request_tag_context, required, tag_keys_context};
+use super::{
+    IamAction, authorize, page_of, request_tag_context, required, resource_tag_context,
+    tag_keys_context,
+};
 
 /// Most SAML providers in an account (IAM quota).
 pub const MAX_PROVIDERS: usize = 100;
@@ -430,7 +433,13 @@ async fn authorized_provider(
         Some(provider) => arn::saml_provider(account, provider.name.as_str()),
         None => provider_arn.text.to_owned(),
     };
-    authorize(call, caller, action, Some(&resource), extra).await?;
+    let mut context = extra.to_vec();
+    if let Some(provider) = &found {
+        context.extend(
+            resource_tag_context(call, caller, TagTarget::SamlProvider(&provider.name)).await?,
+        );
+    }
+    authorize(call, caller, action, Some(&resource), &context).await?;
     found.ok_or_else(|| not_found(provider_arn))
 }
 

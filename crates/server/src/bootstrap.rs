@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::{KeyRing, Purpose, random_bytes, random_id, random_secret};
 use crate::metrics::Metrics;
+use crate::saml_cache::SamlCache;
 use crate::secret::Secret;
 use crate::state::{AccountInfo, AppState};
 
@@ -23,7 +24,9 @@ pub async fn start(config: Config, clock: Clock) -> anyhow::Result<AppState> {
         .await
         .context("cannot open the database")?;
     let (keys, account) = bootstrap(&config, store.as_ref(), &clock).await?;
+    let saml = SamlCache::new(&config).context("the SAML service provider settings are invalid")?;
     Ok(AppState {
+        saml: Arc::new(saml),
         config: Arc::new(config),
         store,
         keys: Arc::new(keys),

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod policy;
 mod saml;
 mod serve;
+mod users;
 mod xml;
 
 /// SAML federation into a contact center, in one binary.
@@ -33,6 +34,9 @@ enum Command {
     /// IAM policy evaluation, offline.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Contact-center users: bulk import from the CSV template for SAML instances.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -43,6 +47,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Saml(command) => saml::run(command),
         Command::Xml(command) => xml::run(command),
         Command::Policy(command) => policy::run(command),
+        Command::Users(command) => users::run(command),
     }
 }
 

@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
             "/",
             post(crate::query_api::handle).get(crate::query_api::handle),
         )
+        .merge(crate::connect::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn(request_id))

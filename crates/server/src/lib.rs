@@ -11,6 +11,7 @@
 //! - [`http`]: the application ([`http::app`]) and [`http::serve`]; [`query_api`]: `POST /`.
 //! - [`auth`]: who calls (SigV4, sealed session tokens) and whether they may (IAM policies).
 //! - [`sts`], [`iam`]: the actions, one file per STS action, IAM grouped by resource.
+//! - [`connect`]: the contact-center instance API (restJson1) and the CSV user import.
 //! - [`config`], [`bootstrap`], [`state`], [`clock`], [`keys`], [`metrics`], [`secret`]: start-up and
 //!   the explicit state every handler receives.
 
@@ -19,11 +20,16 @@ pub mod aws;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
+pub mod connect;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod iam;
 pub mod keys;
+pub mod maintenance;
 pub mod metrics;
 pub mod query_api;
+pub mod saml_cache;
 pub mod secret;
 pub mod state;
 pub mod sts;

@@ -84,6 +84,7 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
         state.config.data_dir.display()
     );
     let store = Arc::clone(&state.store);
+    tokio::spawn(fedgate::maintenance::purge_expired_forever(state.clone()));
     fedgate::http::serve(listener, state, shutdown_signal())
         .await
         .context("the server failed")?;

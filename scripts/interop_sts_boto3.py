@@ -215,6 +215,8 @@ def main():
         d = os.path.join(a.work, f"idp-{idp}")
         accepted(f"{idp}: assume_role_with_saml + get_caller_identity (AWS sign-in recipient)",
                  idp, "boto3-ok", "alice-boto3", "https://signin.aws.amazon.com/saml")
+        accepted(f"{idp}: assume_role_with_saml, the second of two Role values",
+                 idp, "two-roles", "alice-picker", "https://signin.aws.amazon.com/saml")
         refused(f"{idp}: replayed after boto3 used it", "replayed",
                 lambda d=d, idp=idp: assume("interop-connect", idp, read(f"{d}/boto3-ok.b64")))
         refused(f"{idp}: replayed after the aws CLI used it", "replayed",

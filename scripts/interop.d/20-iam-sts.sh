@@ -8,7 +8,8 @@
 #     get-caller-identity with the returned credentials; an expired response and a replayed one
 #     get AWS's codes through the CLI too.
 #  d. boto3 (scripts/interop_sts_boto3.py): more IAM, then per IdP a good response (AWS's own
-#     sign-in URL as recipient), get_caller_identity with its credentials, and the negative
+#     sign-in URL as recipient) and one with two Role values, get_caller_identity with their
+#     credentials, and the negative
 #     cases with AWS's codes: replayed (twice), tampered, expired, wrong audience, RoleArn not in
 #     the assertion, trust policy naming another provider, another IdP's provider.
 # Sourced by scripts/interop with FEDGATE, FG_PY, STAGE_TMP set; cwd is the repository root.
@@ -181,6 +182,9 @@ specs = [
      "recipient": f"{endpoint}/saml", "roles": [f"{provider(idp)},{role('interop-connect')}"]},
     {"name": "boto3-ok", "session_name": "alice-boto3", "sign": boto3_sign,
      "roles": [pair("interop-connect", idp)]},
+    # two Role values: the call picks the second (AWS's role picker case)
+    {"name": "two-roles", "session_name": "alice-picker",
+     "roles": [pair("interop-unlisted", idp), pair("interop-connect", idp)]},
     {"name": "cli-expired", "now": now - 3600},
     {"name": "tampered"},
     {"name": "expired", "now": now - 3600},

@@ -314,6 +314,21 @@ def gen_accept():
                  extra_attributes=attribute("https://aws.amazon.com/SAML/Attributes/PrincipalTag:Department",
                                             ["Sales<!-- x -->Team"])),
           name_id="alice")
+    # AWS accepts 1024-bit metadata keys, so a response signed with one validates.
+    # Text split by CDATA, character references or a comment in the Issuer: all of it is read.
+    write("accept/xmlsec1/cdata-in-name-id.xml",
+          signed("cdata-in-name-id", name_id_xml=f'<saml:NameID Format="{PERSISTENT}">ali<![CDATA[ce]]></saml:NameID>'),
+          name_id="alice")
+    write("accept/xmlsec1/character-reference-in-name-id.xml",
+          signed("char-ref-in-name-id",
+                 name_id_xml=f'<saml:NameID Format="{PERSISTENT}">alice&amp;co&#x2d;op</saml:NameID>',
+                 session_name="alice"),
+          name_id="alice&co-op")
+    write("accept/xmlsec1/comment-in-issuer.xml",
+          replace_once(signed("comment-in-issuer", mode="both"), "<saml:Issuer>https://idp.example.test/saml",
+                       "<saml:Issuer>https://idp.example.test/<!-- split -->saml"), name_id="alice")
+    write("accept/xmlsec1/rsa-1024-key.xml", signed("rsa-1024-key", key="idp-1024"), name_id="alice",
+          metadata="metadata/key-1024.xml")
     write("accept/xmlsec1/rollover-key.xml", signed("rollover-key", key="idp-rollover"), name_id="alice")
     write("accept/xmlsec1/ecdsa-p256.xml", signed("ecdsa-p256", key="idp-ec", sig={"sig_alg": ECDSA_SHA256}),
           name_id="alice")
@@ -377,6 +392,21 @@ def strip_signature(element):
         element.remove(sig)
 
 
+def signed_assertion(doc):
+    """The parsed response and its signed Assertion."""
+    root = parse(doc)
+    return root, root.find("saml:Assertion", NS)
+
+
+def unsigned_copy(element, evil=False, new_id=None):
+    """A copy without its Signature; with `evil`, carrying the attacker's edit."""
+    clone = copy.deepcopy(element)
+    strip_signature(clone)
+    if evil:
+        evil_edit(clone, new_id)
+    return clone
+
+
 def gen_xsw():
     base_a = signed("xsw-a")
     base_r = signed("xsw-r", mode="response")
@@ -401,20 +431,14 @@ def gen_xsw():
                   reject="SignatureWrapped" if distinct else "DuplicateId")
 
     # XSW3: an evil, unsigned Assertion with a new ID before the signed one.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil, "_evil")
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True, new_id="_evil")
     original.addprevious(evil)
     write("reject/xsw/xsw3-evil-assertion-before.xml", serialize(root), reject="MultipleAssertions")
 
     # XSW4: the evil Assertion replaces the original, which moves inside it.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil, "_evil")
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True, new_id="_evil")
     original.addprevious(evil)
     root.remove(original)
     evil.append(original)
@@ -422,29 +446,22 @@ def gen_xsw():
 
     # XSW5: the first Assertion is edited with a new ID but keeps its Signature (#orig); an
     # unsigned copy of the original with ID=orig is appended.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    copy_ = copy.deepcopy(original)
-    strip_signature(copy_)
+    root, original = signed_assertion(base_a)
+    copy_ = unsigned_copy(original)
     evil_edit(original, "_evil")
     root.append(copy_)
     write("reject/xsw/xsw5-evil-keeps-signature-copy-after.xml", serialize(root), reject="MultipleAssertions")
 
     # XSW6: as XSW5, the copy inside the evil Assertion's Signature.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    copy_ = copy.deepcopy(original)
-    strip_signature(copy_)
+    root, original = signed_assertion(base_a)
+    copy_ = unsigned_copy(original)
     evil_edit(original, "_evil")
     original.find("ds:Signature", NS).append(copy_)
     write("reject/xsw/xsw6-copy-inside-signature.xml", serialize(root), reject="SignatureWrapped")
 
     # XSW7: an Extensions element before the Assertion holds an evil copy with the same ID.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil)
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True)
     ext = etree.Element("Extensions")
     ext.append(evil)
     original.addprevious(ext)
@@ -454,10 +471,8 @@ def gen_xsw():
 
     # XSW8: the Assertion edited in place (same ID, keeps its Signature); the original copy goes in
     # a ds:Object inside that Signature.
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    copy_ = copy.deepcopy(original)
-    strip_signature(copy_)
+    root, original = signed_assertion(base_a)
+    copy_ = unsigned_copy(original)
     evil_edit(original)
     obj = etree.SubElement(original.find("ds:Signature", NS), q(DS, "Object"))
     obj.append(copy_)
@@ -465,13 +480,21 @@ def gen_xsw():
     copy_.set("ID", "_copy")
     write("reject/xsw/xsw8-copy-in-object-new-id.xml", serialize(root), reject="SignatureWrapped")
 
+    # Namespace confusion: the Signature rebound to another namespace is no signature at all.
+    write("reject/xsw/signature-in-foreign-namespace.xml",
+          signed("foreign-ns").replace(f'xmlns:ds="{DS}"', 'xmlns:ds="http://evil.test/xmldsig#"'),
+          reject="Unsigned")
+    # A signed Response whose Extensions carry an evil Assertion.
+    root, original = signed_assertion(signed("assertion-in-extensions-signed", mode="response"))
+    ext = etree.Element(q(SAMLP, "Extensions"))
+    ext.append(unsigned_copy(original, evil=True, new_id="_evil"))
+    root.find("samlp:Status", NS).addprevious(ext)
+    write("reject/xsw/assertion-in-extensions-of-signed-response.xml", serialize(root), reject="SignatureWrapped")
+
     # Other placements: the signed Assertion inside saml:Advice of an evil one; a signed Response
     # inside SubjectConfirmationData (samlify case 1); a Signature in StatusDetail (CVE-2024-45409).
-    root = parse(base_a)
-    original = root.find("saml:Assertion", NS)
-    evil = copy.deepcopy(original)
-    strip_signature(evil)
-    evil_edit(evil, "_evil")
+    root, original = signed_assertion(base_a)
+    evil = unsigned_copy(original, evil=True, new_id="_evil")
     advice = etree.Element(q(SAML, "Advice"))
     evil.find("saml:Conditions", NS).addnext(advice)
     original.addprevious(evil)
@@ -512,6 +535,11 @@ def gen_signature():
     evil_edit(root.find("saml:Assertion", NS))
     write("reject/signature/unsigned-assertion-in-signed-response-edited.xml", serialize(root),
           reject="DigestMismatch")
+    # A signed Response (covering its Assertion) with a second, unsigned Assertion added.
+    root, _ = signed_assertion(signed("unsigned-added-to-signed", mode="response"))
+    root.append(unsigned_copy(root.find("saml:Assertion", NS), evil=True, new_id="_added"))
+    write("reject/signature/unsigned-assertion-added-to-signed-response.xml", serialize(root),
+          reject="MultipleAssertions")
     # A signed Response carrying an unsigned Assertion that was not covered: the response's
     # signature is from another key.
     write("reject/signature/response-signed-by-attacker.xml",
@@ -701,16 +729,24 @@ def gen_protocol():
 
 PEERS = Path(__file__).resolve().parent / "saml-peers"
 PEER_CASES = [
-    # (file stem, --sign, extra flags, expected name_id, expected format)
-    ("assertion-signed", "assertion", [], "alice", PERSISTENT),
-    ("response-signed", "response", [], "alice", PERSISTENT),
-    ("both-signed", "both", [], "alice", PERSISTENT),
-    ("name-id-transient", "assertion", ["--nameid-format", TRANSIENT, "--user", "_9c1e5a", "--session-name",
-                                        "alice"], "_9c1e5a", TRANSIENT),
-    ("name-id-email", "both", ["--nameid-format", EMAIL, "--user", "alice@example.com"], "alice@example.com",
-     EMAIL),
-    ("several-roles", "assertion", ["--role-value", f"{ROLE},{PROVIDER}", "--role-value",
-                                    f"{PROVIDER},arn:aws:iam::123456789012:role/Reversed"], "alice", PERSISTENT),
+    # (path under accept/ or reject/, --sign, extra flags, expectations)
+    ("accept/{peer}/assertion-signed", "assertion", [], {"name_id": "alice", "signature": "assertion"}),
+    ("accept/{peer}/response-signed", "response", [], {"name_id": "alice", "signature": "response"}),
+    ("accept/{peer}/both-signed", "both", [], {"name_id": "alice", "signature": "both"}),
+    ("accept/{peer}/name-id-transient", "assertion",
+     ["--nameid-format", TRANSIENT, "--user", "_9c1e5a", "--session-name", "alice"],
+     {"name_id": "_9c1e5a", "name_id_format": TRANSIENT}),
+    ("accept/{peer}/name-id-email", "both", ["--nameid-format", EMAIL, "--user", "alice@example.com"],
+     {"name_id": "alice@example.com", "name_id_format": EMAIL}),
+    ("accept/{peer}/several-roles", "assertion",
+     ["--role-value", f"{ROLE},{PROVIDER}", "--role-value", f"{PROVIDER},arn:aws:iam::123456789012:role/Reversed"],
+     {"name_id": "alice", "roles": 2}),
+    # The peers' own idea of a response that must fail, checked against our reason.
+    ("reject/peers/{peer}-wrong-audience", "assertion", ["--audience", "https://sp.evil.test"],
+     {"reject": "AudienceMismatch"}),
+    ("reject/peers/{peer}-wrong-recipient", "response", ["--recipient", "https://sp.evil.test/acs"],
+     {"reject": "DestinationMismatch"}),
+    ("reject/peers/{peer}-expired", "both", ["--valid-seconds", "30"], {"reject": "Expired", "now": "2030-01-01T00:02:00Z"}),
 ]
 
 
@@ -724,19 +760,17 @@ def gen_peers(refresh):
         "samlify": ["node", str(PEERS / "samlify_idp.js")],
     }
     for peer, command in commands.items():
-        for stem, mode, extra, name_id, fmt in PEER_CASES:
-            rel = f"accept/{peer}/{stem}.xml"
+        for template, mode, extra, expect in PEER_CASES:
+            rel = template.format(peer=peer) + ".xml"
             path = CORPUS / rel
-            expect = {"name_id": name_id, "name_id_format": fmt, "signature": mode}
-            if stem == "several-roles":
-                expect["roles"] = 2
             if path.exists() and not refresh:
                 CASES.append((rel, expect))
                 continue
-            out = TMP / f"{peer}-{stem}"
-            run([*command, "--out-dir", str(out), "--key", str(key), "--cert", str(crt), "--now", T0,
-                 "--valid-seconds", "300", "--issuer", ISSUER, "--audience", AUDIENCE, "--recipient", RECIPIENT,
-                 "--sign", mode, "--quiet", *extra])
+            out = TMP / rel.replace("/", "-")
+            args = ["--out-dir", str(out), "--key", str(key), "--cert", str(crt), "--now", T0,
+                    "--valid-seconds", "300", "--issuer", ISSUER, "--audience", AUDIENCE,
+                    "--recipient", RECIPIENT, "--sign", mode, "--quiet"]
+            run([*command, *args, *extra])  # later flags win in both drivers
             write(rel, (out / "response.xml").read_bytes(), **expect)
 
 

@@ -719,6 +719,9 @@ def hostile(c, base: bytes, tmp: Path):
     c.add("latin1-declared-ascii",
           base.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"'), "NotUtf8",
           "the signed Response (pure ASCII) declaring ISO-8859-1", section=h)
+    c.add("xml-version-1-1",
+          base.replace(b'version="1.0"', b'version="1.1"', 1), "Malformed",
+          "the signed Response declaring XML 1.1 (other line-end and name rules than c14n applies)", section=h)
     c.add("malformed-truncated", base[: len(base) // 2], "Malformed", "the signed Response cut in half", section=h)
     c.add("namespace-declarations-10000",
           b"<r " + b" ".join(b'xmlns:p%d="urn:p%d"' % (i, i) for i in range(10_000)) + b"/>\n",

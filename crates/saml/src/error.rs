@@ -36,6 +36,8 @@ pub enum Rejection {
     SignatureWrapped,
     /// An `Issuer` is not the identity provider's entityID.
     IssuerMismatch,
+    /// The identity provider's metadata is past its `validUntil`.
+    MetadataExpired,
     /// Neither the assertion nor the response is signed.
     Unsigned,
     /// A `ds:Signature` does not have the one shape this profile accepts.
@@ -78,8 +80,6 @@ pub enum Rejection {
     TooOld,
     /// The assertion was issued in the future.
     IssuedInFuture,
-    /// The identity provider's metadata is past its `validUntil`.
-    MetadataExpired,
 }
 
 impl Rejection {
@@ -98,6 +98,7 @@ impl Rejection {
         Self::EncryptedAssertion,
         Self::SignatureWrapped,
         Self::IssuerMismatch,
+        Self::MetadataExpired,
         Self::Unsigned,
         Self::MalformedSignature,
         Self::UnsupportedAlgorithm,
@@ -119,7 +120,6 @@ impl Rejection {
         Self::AudienceMismatch,
         Self::TooOld,
         Self::IssuedInFuture,
-        Self::MetadataExpired,
     ];
 
     /// The stable name of the check, e.g. `AudienceMismatch`.
@@ -405,5 +405,30 @@ pub(crate) fn truncated(text: &str) -> String {
     match text.char_indices().nth(MAX_CHARS) {
         Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_name_the_variant() {
+        let mut codes: Vec<&str> = Rejection::ALL.iter().map(|r| r.code()).collect();
+        for (rejection, code) in Rejection::ALL.iter().zip(&codes) {
+            assert_eq!(format!("{rejection:?}"), *code);
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Rejection::ALL.len());
+    }
+
+    #[test]
+    fn messages_are_lowercase_without_final_period() {
+        for rejection in Rejection::ALL {
+            let message = rejection.message();
+            assert!(message.starts_with(|c: char| c.is_lowercase()), "{message}");
+            assert!(!message.ends_with('.'), "{message}");
+        }
     }
 }

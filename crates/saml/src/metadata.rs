@@ -256,3 +256,59 @@ fn is_dsig(node: Node<'_, '_>, name: &str) -> bool {
         && node.tag_name().namespace() == Some(DSIG_NAMESPACE)
         && node.tag_name().name() == name
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &str = include_str!("../tests/corpus/keys/idp.crt");
+
+    fn entity(id: &str, valid_until: &str, key_use: &str) -> String {
+        let der: String = CERT.lines().filter(|l| !l.starts_with("-----")).collect();
+        format!(
+            r#"<md:EntityDescriptor entityID="{id}"{valid_until}><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:1.1:protocol urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor{key_use}><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#
+        )
+    }
+
+    fn aggregate(outer_valid_until: &str, inner: &str) -> String {
+        format!(
+            r#"<md:EntitiesDescriptor xmlns:md="{METADATA_NAMESPACE}" xmlns:ds="{DSIG_NAMESPACE}"{outer_valid_until}><md:EntitiesDescriptor>{inner}</md:EntitiesDescriptor></md:EntitiesDescriptor>"#
+        )
+    }
+
+    #[test]
+    fn nested_aggregates_take_the_earliest_valid_until() {
+        let xml = aggregate(
+            r#" validUntil="2031-01-01T00:00:00Z""#,
+            &(entity("urn:a", r#" validUntil="2032-01-01T00:00:00Z""#, "")
+                + &entity("urn:b", r#" validUntil="2030-06-01T00:00:00Z""#, "")),
+        );
+        let metadata = IdpMetadata::parse(xml.as_bytes()).unwrap();
+        let year = |id| metadata.provider(id).unwrap().valid_until().unwrap().year();
+        assert_eq!((year("urn:a"), year("urn:b")), (2031, 2030));
+        assert_eq!(metadata.valid_until().unwrap().month(), time::Month::June);
+    }
+
+    #[test]
+    fn refuses_duplicate_entity_ids_and_a_bad_valid_until() {
+        let twice = aggregate("", &(entity("urn:a", "", "") + &entity("urn:a", "", "")));
+        assert!(matches!(
+            IdpMetadata::parse(twice.as_bytes()),
+            Err(MetadataError::DuplicateEntityId(_))
+        ));
+        let bad = aggregate(r#" validUntil="tomorrow""#, &entity("urn:a", "", ""));
+        assert!(matches!(
+            IdpMetadata::parse(bad.as_bytes()),
+            Err(MetadataError::InvalidValidUntil(_))
+        ));
+    }
+
+    #[test]
+    fn encryption_keys_are_not_signing_keys() {
+        let xml = aggregate("", &entity("urn:a", "", r#" use="encryption""#));
+        assert!(matches!(
+            IdpMetadata::parse(xml.as_bytes()),
+            Err(MetadataError::NoSigningKey(_))
+        ));
+    }
+}

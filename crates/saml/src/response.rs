@@ -33,13 +33,15 @@ impl SamlResponse {
         if text.len() > MAX_BASE64_CHARS {
             return Err(Rejection::TooLarge.into());
         }
-        let compact: String = text
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
-            .collect();
-        let xml = base64::engine::general_purpose::STANDARD
-            .decode(compact)
-            .map_err(|_| SamlError::from(Rejection::NotBase64))?;
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let engine = &base64::engine::general_purpose::STANDARD;
+        let decoded = if text.as_bytes().iter().any(is_space) {
+            let compact: Vec<u8> = text.bytes().filter(|b| !is_space(b)).collect();
+            engine.decode(compact)
+        } else {
+            engine.decode(text)
+        };
+        let xml = decoded.map_err(|_| SamlError::from(Rejection::NotBase64))?;
         Ok(Self { xml })
     }
 
@@ -62,11 +64,10 @@ impl ServiceProvider {
     ///
     /// Order: parse (no DTD, limits, unique IDs) → root is a SAML 2.0 `samlp:Response` →
     /// status Success → exactly one `saml:Assertion` child and no assertion, response or
-    /// signature anywhere else → issuer known → signatures (the response's if present, the
+    /// signature anywhere else → issuer known, its metadata within `validUntil` → signatures (the response's if present, the
     /// assertion's if present, at least one) → from the verified bytes only: issuers,
     /// `Destination`, `InResponseTo`, NameID, one bearer `SubjectConfirmation` and its
-    /// `Recipient`, `Conditions` and confirmation times, audience, `IssueInstant` age,
-    /// metadata `validUntil`.
+    /// `Recipient`, `Conditions` and confirmation times, audience, `IssueInstant` age.
     pub fn validate(
         &self,
         metadata: &IdpMetadata,
@@ -100,6 +101,14 @@ impl ServiceProvider {
         let idp = metadata.provider(&claimed_issuer).ok_or_else(|| {
             SamlError::value(Rejection::IssuerMismatch, "issuer", &claimed_issuer)
         })?;
+
+        // Metadata past its validUntil is no longer a trust anchor (SAML Metadata §2.2.1;
+        // reject/time/metadata-expired.xml).
+        if let Some(until) = idp.valid_until()
+            && now >= until
+        {
+            return Err(Rejection::MetadataExpired.into());
+        }
 
         // SECURITY: at least one signature, and every signature present must verify (R12;
         // reject/signature/*). Keys come from the metadata only (R3).
@@ -137,13 +146,7 @@ impl ServiceProvider {
             ),
             (None, None) => return Err(Rejection::Unsigned.into()),
         };
-        check_assertion(self, idp.entity_id(), &envelope, verified, coverage, now).and_then(
-            |valid| match idp.valid_until() {
-                // Metadata past its validUntil is no longer a trust anchor (SAML Metadata §2.2.1).
-                Some(until) if now >= until => Err(Rejection::MetadataExpired.into()),
-                _ => Ok(valid),
-            },
-        )
+        check_assertion(self, idp.entity_id(), &envelope, verified, coverage, now)
     }
 }
 
@@ -560,4 +563,38 @@ fn is(node: Node<'_, '_>, namespace: &str, name: &str) -> bool {
     node.is_element()
         && node.tag_name().namespace() == Some(namespace)
         && node.tag_name().name() == name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_ignores_xml_whitespace_and_is_strict_otherwise() {
+        let wrapped = "PHNhbWxw\r\n OlJlc3Bv\tbnNlLz4=";
+        assert_eq!(
+            SamlResponse::from_base64(wrapped).unwrap().xml(),
+            b"<samlp:Response/>"
+        );
+        let error = SamlResponse::from_base64("PHNhbWxwOlJlc3BvbnNlLz4").unwrap_err();
+        assert_eq!(error.rejection(), Rejection::NotBase64);
+    }
+
+    #[test]
+    fn size_limits_match_aws_quota() {
+        let at_limit = "A".repeat(MAX_BASE64_CHARS);
+        assert!(SamlResponse::from_base64(&at_limit).is_ok());
+        let over = "A".repeat(MAX_BASE64_CHARS + 4);
+        assert_eq!(
+            SamlResponse::from_base64(&over).unwrap_err().rejection(),
+            Rejection::TooLarge
+        );
+        assert!(SamlResponse::from_xml(&vec![b' '; MAX_XML_BYTES]).is_ok());
+        assert_eq!(
+            SamlResponse::from_xml(&vec![b' '; MAX_XML_BYTES + 1])
+                .unwrap_err()
+                .rejection(),
+            Rejection::TooLarge
+        );
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use fedgate_store::{AccessKey, AccessKeyId, Account, AccountId, Sealed, Store};
@@ -10,8 +11,30 @@ use fedgate_store::{AccessKey, AccessKeyId, Account, AccountId, Sealed, Store};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::{KeyRing, Purpose, random_bytes, random_id, random_secret};
+use crate::metrics::Metrics;
+use crate::saml_cache::SamlCache;
 use crate::secret::Secret;
-use crate::state::AccountInfo;
+use crate::state::{AccountInfo, AppState};
+
+/// Everything a server needs before it serves: the data directory, the database (migrated), the
+/// sealing key and the account, as the state handlers receive.
+pub async fn start(config: Config, clock: Clock) -> anyhow::Result<AppState> {
+    create_data_dir(&config)?;
+    let store = fedgate_store::connect(config.database_url.expose())
+        .await
+        .context("cannot open the database")?;
+    let (keys, account) = bootstrap(&config, store.as_ref(), &clock).await?;
+    let saml = SamlCache::new(&config).context("the SAML service provider settings are invalid")?;
+    Ok(AppState {
+        saml: Arc::new(saml),
+        config: Arc::new(config),
+        store,
+        keys: Arc::new(keys),
+        clock,
+        account: Arc::new(account),
+        metrics: Arc::new(Metrics::default()),
+    })
+}
 
 /// What [`Purpose::KeyCheck`] boxes hold: opening it proves a node has the account's key.
 const KEY_CHECK: &[u8] = b"fedgate sealing key check";
@@ -29,7 +52,7 @@ pub async fn bootstrap(
 
     let admin_secret = random_secret();
     let candidate = Account {
-        id: AccountId::new(random_account_id()),
+        id: AccountId::new(config.account_id.clone().unwrap_or_else(random_account_id)),
         region: config.region.clone(),
         admin_key: AccessKey {
             id: AccessKeyId::new(random_id("AKIA", 16)),

@@ -39,6 +39,9 @@ pub struct File {
     pub regional_urls: Vec<String>,
     /// The account's region.
     pub region: Option<String>,
+    /// The 12-digit account id to create the account with on the first start (default: random).
+    /// Setting it to the id of a real AWS account lets IdP role mappings be used unchanged.
+    pub account_id: Option<String>,
     /// The SP entityID published in the SAML metadata (default `urn:amazon:webservices`).
     pub entity_id: Option<String>,
     /// Also accept AWS's own sign-in URLs as SAML recipients.
@@ -93,6 +96,8 @@ pub struct Config {
     pub regional_urls: Vec<String>,
     /// The account's region.
     pub region: String,
+    /// The account id to create the account with on the first start (later starts keep theirs).
+    pub account_id: Option<String>,
     /// The SP entityID.
     pub entity_id: String,
     /// Accepted SAML Recipients (and Destinations).
@@ -200,6 +205,15 @@ impl Config {
                 format!("`{region}` is not a region name like us-east-1"),
             ));
         }
+        let account_id = pick(&None, "FEDGATE_ACCOUNT_ID", &file.account_id);
+        if let Some(id) = &account_id
+            && !(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(invalid(
+                "account_id",
+                format!("`{id}` is not a 12-digit account id"),
+            ));
+        }
         let entity_id = pick(&None, "FEDGATE_ENTITY_ID", &file.entity_id)
             .unwrap_or_else(|| AWS_ENTITY_ID.to_owned());
         let aws_recipients = match env.get("FEDGATE_AWS_RECIPIENTS") {
@@ -257,6 +271,7 @@ impl Config {
             public_url,
             regional_urls,
             region,
+            account_id,
             entity_id,
             recipients,
             audiences,

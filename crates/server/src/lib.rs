@@ -21,11 +21,15 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod connect;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod iam;
 pub mod keys;
+pub mod maintenance;
 pub mod metrics;
 pub mod query_api;
+pub mod saml_cache;
 pub mod secret;
 pub mod state;
 pub mod sts;

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
+use crate::saml_cache::SamlCache;
 use crate::secret::Secret;
 
 /// Shared state of the HTTP application.
@@ -25,6 +26,8 @@ pub struct AppState {
     pub account: Arc<AccountInfo>,
     /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The service provider and the parsed metadata of SAML providers.
+    pub saml: Arc<SamlCache>,
 }
 
 /// The account, with the administrator's secret opened.

@@ -1,16 +1,22 @@
 //! STS (2011-06-15): what AWS's Security Token Service does, one file per action.
 //!
+//! - [`assume_role_with_saml`]: a SAML response exchanged for role credentials (unsigned).
+//! - [`federation`]: what it shares with the browser sign-in: validate a response against a
+//!   provider, then assume one of its roles (pair, trust policy, duration, session policies,
+//!   replay cache, sealed credentials), and the audit of every attempt.
 //! - [`saml_claims`]: AWS's attribute profile (Role, RoleSessionName, SessionDuration,
 //!   PrincipalTag, TransitiveTagKeys, SourceIdentity) and the `saml:*` condition keys.
 //! - [`credentials`]: temporary credentials, sealed into the session token.
 //! - [`get_caller_identity`]: who the caller is.
 
+pub mod assume_role_with_saml;
 pub mod credentials;
+pub mod federation;
 pub mod get_caller_identity;
 pub mod saml_claims;
 
 use crate::auth::Caller;
-use crate::aws::error::{AwsError, AwsErrorCode};
+use crate::aws::error::AwsError;
 use crate::aws::xml::QueryResponse;
 use crate::query_api::Call;
 
@@ -55,11 +61,7 @@ pub async fn handle(
     }
 }
 
-/// The unsigned STS call.
+/// The unsigned STS call: `AssumeRoleWithSAML`.
 pub async fn handle_unsigned(call: &Call<'_>) -> Result<QueryResponse, AwsError> {
-    let _ = call;
-    Err(AwsError::new(
-        AwsErrorCode::InvalidAction,
-        "AssumeRoleWithSAML is being built",
-    ))
+    assume_role_with_saml::handle(call).await
 }

@@ -1,11 +1,9 @@
 //! Test support, used by the integration tests: the whole application on in-memory SQLite with a
 //! manual clock, and requests signed with SigV4 as a client signs them. Not used by the server.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use std::path::PathBuf;
 use time::OffsetDateTime;
 use tower::ServiceExt as _;
 
@@ -14,7 +12,6 @@ use crate::aws::sigv4::{self, HttpRequest};
 use crate::clock::Clock;
 use crate::config::{Config, Flags};
 use crate::keys::random_id;
-use crate::metrics::Metrics;
 use crate::state::AppState;
 
 /// The instant a [`TestServer`]'s manual clock starts at.
@@ -77,17 +74,7 @@ impl TestServer {
             ..Flags::default()
         };
         let config = Config::resolve_from(&flags, &std::collections::BTreeMap::new())?;
-        let store = fedgate_store::connect(config.database_url.expose()).await?;
-        let clock = Clock::manual(START);
-        let (keys, account) = crate::bootstrap::bootstrap(&config, store.as_ref(), &clock).await?;
-        let state = AppState {
-            config: Arc::new(config),
-            store,
-            keys: Arc::new(keys),
-            clock,
-            account: Arc::new(account),
-            metrics: Arc::new(Metrics::default()),
-        };
+        let state = crate::bootstrap::start(config, Clock::manual(START)).await?;
         Ok(Self { state, data_dir })
     }
 

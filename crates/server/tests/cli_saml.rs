@@ -105,9 +105,34 @@ fn rejects_signature_wrapping_with_reason_on_stderr_and_exit_1() {
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.starts_with("rejected: SignatureWrapped: "),
+        stderr.starts_with("rejected: SignatureWrapped: ") && stderr.lines().count() == 1,
         "{stderr}"
     );
+}
+
+#[test]
+fn now_takes_any_rfc3339_offset() {
+    let response = file("accept/xmlsec1/assertion-signed.xml");
+    let output = verify(
+        &[
+            "--response",
+            &response,
+            "--now",
+            "2030-01-01T01:01:00+01:00",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let output = verify(
+        &[
+            "--response",
+            &response,
+            "--now",
+            "2030-01-01T00:06:00-00:00",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
 }
 
 #[test]

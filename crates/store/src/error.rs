@@ -10,7 +10,7 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The entity addressed does not exist (or, for sessions and one-time tokens, has expired).
+    /// The entity addressed does not exist (or, for a session, has expired or was revoked).
     #[error("{0} not found")]
     NotFound(Entity),
     /// The write would break a uniqueness or reference rule.
@@ -23,7 +23,8 @@ pub enum StoreError {
     /// The database URL is not one this crate understands.
     #[error("invalid database url: {0}")]
     InvalidUrl(String),
-    /// The database failed: connection, I/O, migration, or a stored value that does not decode.
+    /// The database failed (connection, I/O, migration, a stored value that does not decode),
+    /// or a bulk import was asked to go on after one of its writes failed.
     #[error("the database is unavailable")]
     Unavailable(#[source] BackendError),
 }
@@ -108,6 +109,8 @@ enum Inner {
     Migrate(sqlx::migrate::MigrateError),
     Corrupt(&'static str),
     Abandoned(&'static str),
+    /// One failure answered to every call of a batch.
+    Shared(std::sync::Arc<sqlx::Error>),
 }
 
 impl BackendError {
@@ -115,6 +118,11 @@ impl BackendError {
     /// enumeration value): only a database written by something else produces it.
     pub(crate) fn corrupt(what: &'static str) -> Self {
         Self(Inner::Corrupt(what))
+    }
+
+    /// The failure of a batch that this call was written in.
+    pub(crate) fn shared(failure: std::sync::Arc<sqlx::Error>) -> Self {
+        Self(Inner::Shared(failure))
     }
 
     /// A transaction that an earlier failure left unusable, asked to go on.
@@ -130,6 +138,7 @@ impl fmt::Debug for BackendError {
             Inner::Migrate(e) => fmt::Debug::fmt(e, f),
             Inner::Corrupt(what) => write!(f, "Corrupt({what:?})"),
             Inner::Abandoned(what) => write!(f, "Abandoned({what:?})"),
+            Inner::Shared(e) => fmt::Debug::fmt(e, f),
         }
     }
 }
@@ -141,6 +150,7 @@ impl fmt::Display for BackendError {
             Inner::Migrate(e) => write!(f, "migration failed: {e}"),
             Inner::Corrupt(what) => write!(f, "stored value does not decode: {what}"),
             Inner::Abandoned(what) => write!(f, "{what} failed earlier and was rolled back"),
+            Inner::Shared(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -150,6 +160,7 @@ impl std::error::Error for BackendError {
         match &self.0 {
             Inner::Driver(e) => Some(e),
             Inner::Migrate(e) => Some(e),
+            Inner::Shared(e) => Some(&**e),
             Inner::Corrupt(_) | Inner::Abandoned(_) => None,
         }
     }

@@ -3,22 +3,25 @@
 //! What it does: keeps everything that must survive a restart or be shared between nodes (the
 //! account, IAM's SAML providers, roles and policies, the SAML replay cache, revocable sessions,
 //! one-time tokens, the audit trail, and the contact-center instances with their profiles and
-//! users) and makes the operations that must be atomic atomic in
-//! the database itself, so that any number of `fedgate serve` processes sharing one database
-//! behave as one server: an assertion is accepted once, a one-time token redeemed once.
+//! users) and makes the operations that must be atomic atomic in the database itself, so that
+//! any number of `fedgate serve` processes sharing one database behave as one server: an
+//! assertion is accepted once, a one-time token redeemed once, an account bootstrapped once.
 //!
 //! What it does not: validate AWS's rules (name patterns, lengths, quotas: the server does, with
 //! AWS's messages), read the clock (every instant is an argument), seal or open secrets (it keeps
 //! the server's sealed bytes as they are), or know anything of HTTP.
 //!
-//! Trust boundary: the database is trusted; what callers pass has been validated by the server.
-//! Every statement is parameterised; no input becomes SQL text.
+//! Trust boundary: the database is trusted; what callers pass has been validated by the server
+//! (the store bounds only what could otherwise make a statement fail: replay-cache keys, search
+//! filters). Every value is a bound parameter; no input becomes SQL text.
 //!
 //! Backends: [`connect`] picks one by the URL: `postgres://…` (or `postgresql://…`) for the
 //! multi-node backend, `sqlite://path`, `sqlite:path`, `sqlite::memory:` or a plain file path for
 //! the embedded default (WAL, created if missing). Both run the same SQL (in `sql/`); what
 //! differs between them (connection setup, transactions, migrations) lives in `sqlite.rs` and
-//! `postgres.rs`, with one migrations folder each. `connect` applies pending migrations.
+//! `postgres.rs`, with one migrations folder each. `connect` (or [`connect_with`], to size the
+//! pools) applies pending migrations. Choices the AWS documentation leaves open are recorded in
+//! `docs/decisions-store.md`.
 
 mod error;
 mod model;

@@ -9,7 +9,7 @@
 
 use sqlx::any::AnyPoolOptions;
 
-use crate::sql::{Backend, SqlStore, migrator};
+use crate::sql::{Backend, SqlStore, migrate, migrator};
 use crate::{StoreError, StoreOptions};
 
 const BACKEND: Backend = Backend {
@@ -42,7 +42,7 @@ pub(crate) async fn connect(url: &str, options: &StoreOptions) -> Result<SqlStor
         .max_connections(options.postgres_connections.max(1))
         .connect(url)
         .await?;
-    migrator(MIGRATIONS).run(&pool).await?;
+    migrate(&migrator(MIGRATIONS), &mut *pool.acquire().await?).await?;
     Ok(SqlStore::new(pool.clone(), pool, BACKEND))
 }
 

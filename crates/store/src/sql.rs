@@ -7,6 +7,7 @@ mod audit;
 mod connect;
 mod ephemeral;
 mod iam;
+mod replay;
 mod tag;
 
 use std::fmt;
@@ -15,7 +16,7 @@ use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, AssertSqlSafe, SqlSafeStr, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, SqlSafeStr, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::BackendError;
@@ -46,6 +47,7 @@ pub(crate) struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    replay: replay::ReplayCache,
 }
 
 impl fmt::Debug for SqlStore {
@@ -63,11 +65,15 @@ pub(crate) type Tx = Transaction<'static, Any>;
 pub(crate) type Bound<'q> = Query<'q, Any, AnyArguments>;
 
 impl SqlStore {
+    /// A store over these pools. Starts the replay cache's writing task: call it within the
+    /// Tokio runtime (as `connect` is).
     pub(crate) fn new(read: AnyPool, write: AnyPool, backend: Backend) -> Self {
+        let replay = replay::ReplayCache::start(write.clone());
         Self {
             read,
             write,
             backend,
+            replay,
         }
     }
 
@@ -102,6 +108,19 @@ pub(crate) fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator 
             })
             .collect(),
     )
+}
+
+/// Applies the pending migrations on `conn`.
+///
+/// Through `run_direct`, which sqlx keeps public (but hidden) for this: `Migrator::run`'s
+/// `Acquire` bound makes any future that awaits it impossible to prove `Send` ("implementation
+/// of `Acquire` is not general enough") once it is joined with another and spawned, as two
+/// nodes starting together in one test are.
+pub(crate) async fn migrate(
+    migrator: &Migrator,
+    conn: &mut AnyConnection,
+) -> Result<(), StoreError> {
+    Ok(migrator.run_direct(None, conn, false).await?)
 }
 
 /// Asserts that `listed` names every file of `migrations/{folder}`, as `{version:04}_{description}.sql`,
@@ -443,7 +462,9 @@ impl Store for SqlStore {
         assertion_id: &str,
         expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        ephemeral::insert_assertion_once(self, issuer, assertion_id, expires_at).await
+        self.replay
+            .insert_once(issuer, assertion_id, expires_at)
+            .await
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
@@ -460,6 +481,10 @@ impl Store for SqlStore {
 
     async fn revoke_session(&self, id: &SessionId) -> Result<bool, StoreError> {
         ephemeral::revoke_session(self, id).await
+    }
+
+    async fn revoke_sessions_of(&self, subject: &str) -> Result<u64, StoreError> {
+        ephemeral::revoke_sessions_of(self, subject).await
     }
 
     async fn store_one_time_token(

@@ -17,9 +17,9 @@ use crate::model::{
 ///
 /// Every write is one transaction: it happens entirely or not at all (a bulk import is one
 /// transaction across calls, see [`UserImport`]). Time is always an argument; the store never
-/// reads the clock. Names of SAML providers, roles and managed policies
-/// are unique in the account and compared ASCII-case-insensitively (IAM's rule); lookups by name
-/// ignore case too, and return the name as created.
+/// reads the clock. Names of SAML providers, roles and managed policies are unique in the
+/// account and compared ASCII-case-insensitively (IAM's rule); lookups by name ignore case too,
+/// and return the name as created.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     // --- lifecycle ---------------------------------------------------------------------------
@@ -201,7 +201,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// seen, false ever after until the row expires, across every node sharing the database.
     ///
     /// Pass the last instant at which the assertion could still be accepted (NotOnOrAfter plus
-    /// the allowed skew); the row is kept at least until then.
+    /// the allowed skew); the row is kept at least until then. An issuer or id longer than
+    /// 1024 bytes is `LimitExceeded` (the server refuses such responses before).
     async fn insert_assertion_once(
         &self,
         issuer: &str,
@@ -222,6 +223,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Ends a session; true if it was there to end.
     async fn revoke_session(&self, id: &SessionId) -> Result<bool, StoreError>;
+
+    /// Ends every session of `subject` (a user deleted, a sign-out everywhere); returns how
+    /// many there were.
+    async fn revoke_sessions_of(&self, subject: &str) -> Result<u64, StoreError>;
 
     /// Stores a one-time token, redeemable until `expires_at`.
     async fn store_one_time_token(

@@ -2,8 +2,13 @@
 //!
 //! SQLite runs always (in memory and in a file); PostgreSQL runs when `FEDGATE_TEST_POSTGRES_URL`
 //! is set (`.ci/run` sets it), each test in a fresh schema of its own that it drops at the end,
-//! so that tests in parallel and repeated runs on one database never meet. The concurrency tests
-//! connect twice to one database, as two nodes would.
+//! so that tests in parallel and repeated runs on one database never meet (schemas left by a
+//! killed run are swept an hour later). The story goes: account → SAML providers → roles →
+//! inline and managed policies → attachments and pagination → delete conflicts → replay cache →
+//! sessions and one-time tokens → purge → audit → deletes → contact-center instances, profiles,
+//! users, search and bulk import. The race tests start two stores on one new database at once,
+//! as two nodes would, and check what must happen once: an assertion accepted, a token redeemed,
+//! an account bootstrapped, an instance created for one client token.
 
 #![allow(
     clippy::unwrap_used,
@@ -538,6 +543,12 @@ async fn managed_policies_and_attachments(store: &dyn Store) {
     ));
 
     let permissions = store.role_permissions(&agent()).await.unwrap();
+    let agent_role = store.role(&agent()).await.unwrap();
+    assert_eq!(
+        permissions.role_id.as_ref(),
+        Some(&agent_role.id),
+        "the permissions name their role"
+    );
     let inline: Vec<_> = permissions.inline.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(inline, ["AllowConnect", "Another"]);
     assert_eq!(
@@ -613,6 +624,32 @@ async fn replay_cache(store: &dyn Store) {
             .await
             .unwrap()
     );
+
+    // The longest keys kept are kept by both backends; longer ones are refused, not failed on.
+    let longest = "i".repeat(1024);
+    assert!(
+        store
+            .insert_assertion_once(&longest, &longest, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .insert_assertion_once(&longest, &longest, until)
+            .await
+            .unwrap()
+    );
+    let longer = "i".repeat(1025);
+    assert!(matches!(
+        store.insert_assertion_once(&longer, "_a3", until).await,
+        Err(StoreError::LimitExceeded(_))
+    ));
+    assert!(matches!(
+        store
+            .insert_assertion_once("https://idp.example", &longer, until)
+            .await,
+        Err(StoreError::LimitExceeded(_))
+    ));
 }
 
 async fn sessions_and_one_time_tokens(store: &dyn Store) {
@@ -660,6 +697,22 @@ async fn sessions_and_one_time_tokens(store: &dyn Store) {
         store.active_session(&instance.id, NOW).await.is_ok(),
         "only the one revoked ends"
     );
+
+    // Every session of one subject ends together; the others go on.
+    let alice_sessions = ["s-3", "s-4"].map(|id| Session {
+        id: SessionId::new(id),
+        subject: "alice".to_owned(),
+        ..instance.clone()
+    });
+    for session in &alice_sessions {
+        store.create_session(session).await.unwrap();
+    }
+    assert_eq!(store.revoke_sessions_of("alice").await.unwrap(), 2);
+    assert_eq!(store.revoke_sessions_of("alice").await.unwrap(), 0);
+    for session in &alice_sessions {
+        assert!(store.active_session(&session.id, NOW).await.is_err());
+    }
+    assert!(store.active_session(&instance.id, NOW).await.is_ok());
 
     let token = TokenId::new("t-1");
     let expires = NOW + Duration::minutes(1);
@@ -746,7 +799,7 @@ async fn purge(store: &dyn Store) {
         "the instance session and the unredeemed token"
     );
     assert_eq!(
-        purged.assertions, 4,
+        purged.assertions, 5,
         "the replay-cache rows of the story so far"
     );
     let next_day = later + Duration::hours(1);
@@ -1505,10 +1558,9 @@ async fn two_nodes(url: &str) -> [Arc<dyn Store>; 2] {
         postgres_connections: 4,
         sqlite_readers: 2,
     };
-    [
-        connect_with(url, &small).await.unwrap(),
-        connect_with(url, &small).await.unwrap(),
-    ]
+    // Started together on an empty database: both migrate it, one after the other.
+    let (first, second) = tokio::join!(connect_with(url, &small), connect_with(url, &small));
+    [first.unwrap(), second.unwrap()]
 }
 
 async fn replay_race(url: String) {
@@ -1524,6 +1576,29 @@ async fn replay_race(url: String) {
         wins, 1,
         "exactly one of 32 concurrent uses of one assertion is accepted"
     );
+}
+
+async fn replay_burst(url: String) {
+    let nodes = two_nodes(&url).await;
+    // 400 uses of 100 assertions at once, on two nodes: each is accepted exactly once.
+    let handles: Vec<_> = (0..400_usize)
+        .map(|i| {
+            let store = Arc::clone(&nodes[i % 2]);
+            tokio::spawn(async move {
+                let id = format!("_burst{}", i % 100);
+                let first = store
+                    .insert_assertion_once("https://idp.example", &id, NOW)
+                    .await;
+                (i % 100, first.unwrap())
+            })
+        })
+        .collect();
+    let mut accepted = [0_u32; 100];
+    for handle in handles {
+        let (key, first) = handle.await.unwrap();
+        accepted[key] += u32::from(first);
+    }
+    assert!(accepted.iter().all(|&n| n == 1), "{accepted:?}");
 }
 
 async fn token_race(url: String) {
@@ -1567,6 +1642,33 @@ async fn bootstrap_race(url: String) {
         results.iter().all(|made| made.account == chosen),
         "every node sees one account"
     );
+}
+
+async fn client_token_race(url: String) {
+    let nodes = two_nodes(&url).await;
+    let handles: Vec<_> = (0..8_u8)
+        .map(|i| {
+            let store = Arc::clone(&nodes[usize::from(i % 2)]);
+            tokio::spawn(async move {
+                let mut new = instance_named(&format!("i-{i}"), &format!("alias{i}"));
+                new.client_token = Some("one-token".to_owned());
+                store.create_instance(&new).await.unwrap()
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for handle in handles {
+        created.push(handle.await.unwrap());
+    }
+    assert!(
+        created.iter().all(|instance| *instance == created[0]),
+        "one instance for one token"
+    );
+    let listed = nodes[0]
+        .list_instances(&PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(listed.items, vec![created[0].clone()]);
 }
 
 // --- backends ------------------------------------------------------------------------------
@@ -1683,6 +1785,16 @@ async fn replay_cache_accepts_an_assertion_once_across_nodes_on_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_assertions_is_accepted_once_each_on_sqlite() {
+    on_sqlite_file(replay_burst).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_assertions_is_accepted_once_each_on_postgres() {
+    on_postgres(replay_burst).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_time_token_is_redeemed_once_across_nodes_on_sqlite() {
     on_sqlite_file(token_race).await;
 }
@@ -1700,6 +1812,16 @@ async fn nodes_starting_together_agree_on_one_account_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nodes_starting_together_agree_on_one_account_on_postgres() {
     on_postgres(bootstrap_race).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_token_creates_one_instance_across_nodes_on_sqlite() {
+    on_sqlite_file(client_token_race).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_token_creates_one_instance_across_nodes_on_postgres() {
+    on_postgres(client_token_race).await;
 }
 
 #[tokio::test]

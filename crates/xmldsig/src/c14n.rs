@@ -54,7 +54,7 @@ pub(crate) fn canonicalize_with_view(
     exclude: Option<Node<'_, '_>>,
     options: &C14nOptions,
 ) -> (Vec<u8>, View) {
-    let mut view = ViewBuilder::default();
+    let mut view = ViewBuilder::with_capacity(apex.range().len());
     let bytes = walk(doc, Some(apex), exclude, options, Some(&mut view));
     (bytes, view.finish())
 }

@@ -69,7 +69,7 @@ impl<'input> Document<'input> {
         }
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|_| DsigError::NotUtf8)?;
-        check_declared_encoding(text)?;
+        check_declaration(text)?;
         // SECURITY: depth, attribute and node bombs, DOCTYPE, and names that roxmltree lets
         // through are refused by one linear pass before the parser allocates anything.
         crate::scan::scan(text.as_bytes(), limits)?;
@@ -148,32 +148,33 @@ pub(crate) fn element_prefix<'input>(
     qname.split_once(':').map(|(prefix, _)| prefix)
 }
 
-/// Refuses an XML declaration that names an encoding other than UTF-8: roxmltree ignores the
-/// declaration, so a UTF-16 or Latin-1 document whose bytes happen to be valid UTF-8 would
-/// otherwise be read differently from how its author (and every other parser) reads it.
-fn check_declared_encoding(text: &str) -> Result<(), DsigError> {
+/// Refuses an XML declaration that names an encoding other than UTF-8, or a version other than
+/// 1.0. roxmltree ignores both, so a UTF-16 or Latin-1 document whose bytes happen to be valid
+/// UTF-8 would otherwise be read differently from how its author (and every other parser) reads
+/// it, and XML 1.1 has other line-end and name rules than the ones canonicalisation applies.
+fn check_declaration(text: &str) -> Result<(), DsigError> {
     let Some(rest) = text.strip_prefix("<?xml") else {
         return Ok(());
     };
     let declaration = rest.split_once("?>").map_or(rest, |(decl, _)| decl);
-    let Some((_, after)) = declaration.split_once("encoding") else {
-        return Ok(());
-    };
-    let value = after
-        .trim_start()
-        .strip_prefix('=')
-        .map(str::trim_start)
-        .and_then(|v| {
-            let quote = v.chars().next()?;
-            let inner = v.get(1..)?;
-            inner.split_once(quote).map(|(value, _)| value)
-        });
-    match value {
+    if pseudo_attribute(declaration, "version").is_some_and(|version| version != "1.0") {
+        return Err(DsigError::Malformed("only XML 1.0 is accepted".into()));
+    }
+    match pseudo_attribute(declaration, "encoding") {
+        None => Ok(()),
         Some(name) if name.eq_ignore_ascii_case("utf-8") || name.eq_ignore_ascii_case("utf8") => {
             Ok(())
         }
-        _ => Err(DsigError::NotUtf8),
+        Some(_) => Err(DsigError::NotUtf8),
     }
+}
+
+/// The value of `name="…"` (or `'…'`) in an XML declaration.
+fn pseudo_attribute<'a>(declaration: &'a str, name: &str) -> Option<&'a str> {
+    let (_, after) = declaration.split_once(name)?;
+    let value = after.trim_start().strip_prefix('=')?.trim_start();
+    let quote = value.chars().next()?;
+    value.get(1..)?.split_once(quote).map(|(value, _)| value)
 }
 
 /// Builds the ID table. Only the unqualified `ID` attribute counts (SAML's ID type).
@@ -224,4 +225,27 @@ fn is_name_start(c: char) -> bool {
 
 fn is_name_char(c: char) -> bool {
     matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_other_encodings_and_xml_1_1_in_the_declaration() {
+        let parse = |xml: &str| Document::parse(xml.as_bytes(), &Limits::default()).map(|_| ());
+        assert_eq!(
+            parse("<?xml version=\"1.0\" encoding='UTF-8'?><a/>"),
+            Ok(())
+        );
+        assert_eq!(parse("<?xml version=\"1.0\"?><a/>"), Ok(()));
+        assert_eq!(
+            parse("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>"),
+            Err(DsigError::NotUtf8)
+        );
+        assert!(matches!(
+            parse("<?xml version=\"1.1\"?><a/>"),
+            Err(DsigError::Malformed(_))
+        ));
+    }
 }

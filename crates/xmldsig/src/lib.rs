@@ -16,6 +16,8 @@
 //! - [`Signed`]: the proof. It holds the signed element re-read from the canonical bytes that
 //!   were digested, and nothing else of the document.
 //!
+//! - [`sign_enveloped`]: signatures in exactly that shape, for the development IdP and tests.
+//!
 //! Deliberately not supported: DTDs and entities, XPath, XSLT, XPointer, external or empty
 //! references, `ds:Object`, several references, HMAC, MD5, DSA, KeyInfo as a source of trust,
 //! certificate chains, XML Encryption.
@@ -35,6 +37,7 @@ mod error;
 pub mod fuzzing;
 mod key;
 mod scan;
+mod sign;
 mod signed;
 mod traverse;
 mod verify;
@@ -51,5 +54,6 @@ pub use document::{
 pub use error::DsigError;
 pub use key::{KeyKind, MIN_LEGACY_RSA_BITS, MIN_RSA_BITS, TrustedKey, TrustedKeys};
 pub use roxmltree;
+pub use sign::{SigningKey, sign_enveloped};
 pub use signed::{Signed, SignedElement, SignedNode};
 pub use verify::{verify, verify_all};

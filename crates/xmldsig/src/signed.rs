@@ -298,6 +298,15 @@ pub(crate) struct ViewBuilder {
 }
 
 impl ViewBuilder {
+    /// A builder sized for a subtree of about `source_bytes` bytes of source.
+    pub(crate) fn with_capacity(source_bytes: usize) -> Self {
+        let mut builder = Self::default();
+        builder.view.strings.reserve(source_bytes);
+        builder.view.nodes.reserve(source_bytes / 32);
+        builder.view.attributes.reserve(source_bytes / 64);
+        builder
+    }
+
     pub(crate) fn open(&mut self, namespace: &str, name: &str) {
         let namespace = self.push_str(namespace);
         let name = self.push_str(name);

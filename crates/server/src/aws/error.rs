@@ -25,6 +25,9 @@ use axum::response::IntoResponse;
 use super::query::QueryApi;
 use super::sigv4::{self, CredentialRejection, MAX_SKEW_MINUTES, SigV4Error};
 use super::xml::XmlWriter;
+use crate::sts::federation::FederationError;
+use crate::sts::saml_claims::ClaimError;
+use fedgate_policy::PolicyError;
 
 /// The two wire protocols of fedgate's AWS APIs: they spell some codes differently.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -670,6 +673,299 @@ impl From<SigV4Error> for AwsError {
             | SigV4Error::SignatureMismatch => {
                 (SignatureDoesNotMatch, SIGNATURE_MISMATCH_MESSAGE.into())
             }
+        };
+        Self::new(code, message).with_source(error)
+    }
+}
+
+// --- IAM: the store's, the policy parser's and the metadata parser's errors ------------------
+
+/// What an IAM action addressed, so that a store error names it as AWS does
+/// (`The role with name X cannot be found.`). Fields the action does not address stay `None`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IamSubject<'a> {
+    /// The role (`RoleName`).
+    pub role: Option<&'a str>,
+    /// The inline policy (`PolicyName` of a role policy).
+    pub role_policy: Option<&'a str>,
+    /// The managed policy's name (`PolicyName` of `CreatePolicy`).
+    pub policy_name: Option<&'a str>,
+    /// The managed policy's ARN (`PolicyArn`).
+    pub policy_arn: Option<&'a str>,
+    /// The policy version (`VersionId`).
+    pub version: Option<&'a str>,
+    /// The SAML provider's name (`Name` of `CreateSAMLProvider`).
+    pub provider_name: Option<&'a str>,
+    /// The SAML provider's ARN (`SAMLProviderArn`).
+    pub provider_arn: Option<&'a str>,
+    /// The action attaches the managed policy (`AttachRolePolicy`): a missing policy "does not
+    /// exist or is not attachable".
+    pub attaching: bool,
+}
+
+impl AwsError {
+    /// IAM's answer to a store error about `subject`: `NoSuchEntity`, `EntityAlreadyExists`,
+    /// `DeleteConflict` and `LimitExceeded` with AWS's messages; anything else is an
+    /// `InternalFailure` whose cause is logged.
+    pub fn iam_store(error: fedgate_store::StoreError, subject: IamSubject<'_>) -> Self {
+        use fedgate_store::{Conflict, Entity, StoreError};
+        let name = |value: Option<&str>| truncate(value.unwrap_or_default()).into_owned();
+        let (code, message) = match &error {
+            StoreError::NotFound(entity) => {
+                let message = match entity {
+                    Entity::Role => {
+                        format!("The role with name {} cannot be found.", name(subject.role))
+                    }
+                    Entity::RolePolicy => format!(
+                        "The role policy with name {} cannot be found.",
+                        name(subject.role_policy)
+                    ),
+                    Entity::ManagedPolicy | Entity::PolicyVersion if subject.version.is_some() => {
+                        format!(
+                            "Policy {} version {} does not exist or is not attachable.",
+                            name(subject.policy_arn),
+                            name(subject.version)
+                        )
+                    }
+                    Entity::ManagedPolicy if subject.attaching => format!(
+                        "Policy {} does not exist or is not attachable.",
+                        name(subject.policy_arn)
+                    ),
+                    Entity::ManagedPolicy | Entity::Attachment => {
+                        format!("Policy {} was not found.", name(subject.policy_arn))
+                    }
+                    Entity::SamlProvider => {
+                        format!("Manifest not found for arn {}", name(subject.provider_arn))
+                    }
+                    _ => return Self::internal(error),
+                };
+                (AwsErrorCode::NoSuchEntity, message)
+            }
+            StoreError::Conflict(Conflict::AlreadyExists(entity)) => {
+                let message = match entity {
+                    Entity::Role => {
+                        format!("Role with name {} already exists.", name(subject.role))
+                    }
+                    Entity::ManagedPolicy => format!(
+                        "A policy called {} already exists. Duplicate names are not allowed.",
+                        name(subject.policy_name)
+                    ),
+                    // fedgate's wording (docs/decisions-iam.md): AWS's is not published.
+                    Entity::SamlProvider => format!(
+                        "SAMLProvider with name {} already exists.",
+                        name(subject.provider_name)
+                    ),
+                    _ => return Self::internal(error),
+                };
+                (AwsErrorCode::EntityAlreadyExists, message)
+            }
+            StoreError::Conflict(Conflict::InUse(entity)) => {
+                let message = match entity {
+                    Entity::Role => "Cannot delete entity, must delete policies first.",
+                    Entity::ManagedPolicy => "Cannot delete a policy attached to entities.",
+                    _ => return Self::internal(error),
+                };
+                (AwsErrorCode::DeleteConflict, message.to_owned())
+            }
+            StoreError::LimitExceeded(what) => (
+                AwsErrorCode::LimitExceeded,
+                format!("Cannot exceed quota for {what}"),
+            ),
+            _ => return Self::internal(error),
+        };
+        Self::new(code, message).with_source(error)
+    }
+
+    /// IAM's answer to a policy document the parser refused: `MalformedPolicyDocument`, or
+    /// `LimitExceeded` over its kind's quota, with AWS's message (an inline policy's names the
+    /// role it is for).
+    pub fn iam_policy(error: PolicyError, role: Option<&str>) -> Self {
+        use fedgate_policy::PolicyKind;
+        let (code, message) = match &error {
+            PolicyError::Malformed(malformed) => (
+                AwsErrorCode::MalformedPolicyDocument,
+                malformed.message().to_owned(),
+            ),
+            PolicyError::LimitExceeded {
+                kind: PolicyKind::Identity,
+                ..
+            } => match role {
+                Some(role) => (
+                    AwsErrorCode::LimitExceeded,
+                    format!("{} for role {}", error.aws_message(), truncate(role)),
+                ),
+                None => (AwsErrorCode::LimitExceeded, error.aws_message()),
+            },
+            _ => (AwsErrorCode::LimitExceeded, error.aws_message()),
+        };
+        Self::new(code, message).with_source(error)
+    }
+
+    /// IAM's answer to SAML metadata the parser refused: `InvalidInput` with its message
+    /// (`Could not parse metadata: …`).
+    pub fn iam_metadata(error: fedgate_saml::MetadataError) -> Self {
+        Self::new(AwsErrorCode::InvalidInput, error.to_string()).with_source(error)
+    }
+}
+
+/// AWS's message when the trust policy (or anything that makes the role unusable) refuses.
+pub const NOT_AUTHORIZED_TO_ASSUME_MESSAGE: &str =
+    "Not authorized to perform sts:AssumeRoleWithSAML";
+
+/// AWS's message when the (RoleArn, PrincipalArn) pair is not among the assertion's Role values.
+pub const ROLE_NOT_IN_ASSERTION_MESSAGE: &str =
+    "SAML Assertion doesn't contain the requested Role and Metadata in the attributes";
+
+/// AWS's message for a signature that does not verify (and for every other signature check:
+/// one answer, so that wrapping attempts learn nothing, saml-security.md R17).
+pub const SIGNATURE_INVALID_MESSAGE: &str = "Response signature invalid";
+
+/// AWS's message for an audience (or Recipient, or Destination) that is not this server's.
+pub const AUDIENCE_MESSAGE: &str = "Response does not contain the required audience.";
+
+/// The `AssumeRoleWithSAML` code and message for a SAML check that failed (aws-behaviour.md
+/// §1.3, §2.5; choices where AWS is silent in docs/decisions-sts.md).
+fn saml_rejection(rejection: fedgate_saml::Rejection) -> (AwsErrorCode, &'static str) {
+    use AwsErrorCode::{AccessDenied, ExpiredAssertion, IdpRejectedClaim, InvalidIdentityToken};
+    use fedgate_saml::Rejection as R;
+    match rejection {
+        R::NotBase64 => (InvalidIdentityToken, "Invalid base64 SAMLResponse"),
+        R::StatusNotSuccess => (
+            IdpRejectedClaim,
+            "The identity provider reported that authentication failed",
+        ),
+        R::IssuerMismatch => (
+            InvalidIdentityToken,
+            "Issuer not present in specified provider",
+        ),
+        R::SignatureWrapped
+        | R::Unsigned
+        | R::MalformedSignature
+        | R::UnsupportedAlgorithm
+        | R::UnsupportedTransform
+        | R::WeakAlgorithm
+        | R::ReferenceMismatch
+        | R::DigestMismatch
+        | R::SignatureInvalid
+        | R::UntrustedKey => (InvalidIdentityToken, SIGNATURE_INVALID_MESSAGE),
+        // AWS: a response without Subject/NameID is AccessDenied (IAM-TS).
+        R::MissingNameId => (AccessDenied, NOT_AUTHORIZED_TO_ASSUME_MESSAGE),
+        // AWS's text, its typo included ("Confirmaton"): clients match on it.
+        R::MissingSubjectConfirmation | R::MultipleSubjectConfirmations => (
+            InvalidIdentityToken,
+            "Responses must contain SubjectConfirmatonData with a Recipient and NotOnOrAfter",
+        ),
+        R::AudienceMismatch | R::RecipientMismatch | R::DestinationMismatch => {
+            (InvalidIdentityToken, AUDIENCE_MESSAGE)
+        }
+        R::NotYetValid | R::IssuedInFuture => (InvalidIdentityToken, "Response is not yet valid"),
+        R::Expired | R::SubjectConfirmationExpired => (ExpiredAssertion, "Response has expired"),
+        R::TooOld => (
+            ExpiredAssertion,
+            "Token must be redeemed within 5 minutes of issuance",
+        ),
+        R::MetadataExpired => (
+            InvalidIdentityToken,
+            "The metadata of the specified provider has expired",
+        ),
+        _ => (InvalidIdentityToken, "Invalid SAML response"),
+    }
+}
+
+/// The `AssumeRoleWithSAML` code and message for an AWS attribute rule that failed.
+fn claim_rejection(error: &ClaimError) -> (AwsErrorCode, Cow<'static, str>) {
+    match error {
+        ClaimError::MissingRole | ClaimError::InvalidRole(_) | ClaimError::TooManyRoles => (
+            AwsErrorCode::InvalidIdentityToken,
+            ROLE_NOT_IN_ASSERTION_MESSAGE.into(),
+        ),
+        ClaimError::TooManyTags => (
+            AwsErrorCode::PackedPolicyTooLarge,
+            format!(
+                "Cannot exceed quota for TagsPerSession: {}",
+                crate::sts::saml_claims::MAX_SESSION_TAGS
+            )
+            .into(),
+        ),
+        other => (AwsErrorCode::InvalidIdentityToken, other.to_string().into()),
+    }
+}
+
+impl From<FederationError> for AwsError {
+    fn from(error: FederationError) -> Self {
+        use AwsErrorCode::{
+            AccessDenied, ExpiredAssertion, InvalidIdentityToken, MalformedPolicyDocument,
+            PackedPolicyTooLarge, ValidationError,
+        };
+        let (code, message): (AwsErrorCode, Cow<'static, str>) = match &error {
+            FederationError::InvalidParameters(_) => {
+                let FederationError::InvalidParameters(inner) = error else {
+                    return Self::internal(error);
+                };
+                return inner;
+            }
+            FederationError::ProviderMetadata(_) | FederationError::Store(_) => {
+                return Self::internal(error);
+            }
+            FederationError::InvalidArn(_) => (ValidationError, "Request ARN is invalid".into()),
+            FederationError::UnknownProvider(_) => (
+                InvalidIdentityToken,
+                "Specified provider doesn't exist".into(),
+            ),
+            FederationError::Saml(saml) => {
+                let (code, message) = saml_rejection(saml.rejection());
+                (code, message.into())
+            }
+            FederationError::Claim(claim) => claim_rejection(claim),
+            FederationError::RoleNotInAssertion { .. } => {
+                (InvalidIdentityToken, ROLE_NOT_IN_ASSERTION_MESSAGE.into())
+            }
+            FederationError::UnknownRole(_)
+            | FederationError::TrustPolicyInvalid(_)
+            | FederationError::TrustPolicyDenied { .. } => {
+                (AccessDenied, NOT_AUTHORIZED_TO_ASSUME_MESSAGE.into())
+            }
+            FederationError::DurationExceedsMaxSessionDuration { .. } => (
+                ValidationError,
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                    .into(),
+            ),
+            FederationError::DurationExceedsSessionDuration { .. } => (
+                ValidationError,
+                "The requested DurationSeconds exceeds the SessionDuration set in the SAML \
+                 assertion."
+                    .into(),
+            ),
+            FederationError::SessionExpired => (ExpiredAssertion, "Response has expired".into()),
+            FederationError::SessionPolicyMalformed(PolicyError::LimitExceeded { .. }) => (
+                PackedPolicyTooLarge,
+                "Packed policy consumes more than 100% of allotted space, please use smaller \
+                 policy."
+                    .into(),
+            ),
+            FederationError::SessionPolicyMalformed(policy) => {
+                (MalformedPolicyDocument, policy.aws_message().into())
+            }
+            FederationError::SessionPolicyNotFound(arn) => (
+                MalformedPolicyDocument,
+                format!(
+                    "Policy {} does not exist or is not attachable.",
+                    truncate(arn)
+                )
+                .into(),
+            ),
+            FederationError::PackedPolicyTooLarge { percent } => (
+                PackedPolicyTooLarge,
+                format!(
+                    "Packed policy consumes {percent}% of allotted space, please use smaller \
+                     policy."
+                )
+                .into(),
+            ),
+            FederationError::Replayed { .. } => (
+                InvalidIdentityToken,
+                "Response has already been used".into(),
+            ),
         };
         Self::new(code, message).with_source(error)
     }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use fedgate::sts::saml_claims::{self, AwsClaims, ProviderRef};
-use fedgate_saml::{IdpMetadata, SamlResponse, ServiceProvider, ValidAssertion, parse_timestamp};
+use fedgate_saml::{IdpMetadata, SamlResponse, ServiceProvider, ValidAssertion};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -59,13 +59,9 @@ fn verify(
     now: Option<&str>,
 ) -> ExitCode {
     let now = match now {
-        Some(text) => match parse_timestamp(text) {
-            Some(now) => now,
-            None => {
-                return usage_error(format_args!(
-                    "--now `{text}` is not like 2030-01-01T00:00:00Z"
-                ));
-            }
+        Some(text) => match OffsetDateTime::parse(text, &Rfc3339) {
+            Ok(now) => now,
+            Err(e) => return usage_error(format_args!("--now `{text}` is not RFC 3339: {e}")),
         },
         None => wall_clock(),
     };
@@ -115,12 +111,8 @@ fn verify(
 }
 
 /// The command's one reading of the wall clock.
-#[expect(
-    clippy::disallowed_methods,
-    reason = "a command-line default; replace with crates/server/src/clock.rs once it exists"
-)]
 fn wall_clock() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+    fedgate::clock::Clock::System.now()
 }
 
 fn summary(valid: &ValidAssertion) -> Value {

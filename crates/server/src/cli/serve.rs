@@ -9,8 +9,6 @@ use anyhow::Context as _;
 use clap::Args;
 use fedgate::clock::Clock;
 use fedgate::config::{Config, Flags, LogFormat};
-use fedgate::metrics::Metrics;
-use fedgate::state::AppState;
 
 /// `fedgate serve` flags (each overrides the file and the `FEDGATE_*` environment).
 #[derive(Debug, Args)]
@@ -74,7 +72,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
 
 /// Starts the server with `config` and serves until a shutdown signal.
 pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
-    let state = start(config).await?;
+    let state = fedgate::bootstrap::start(config, Clock::System).await?;
     let listener = tokio::net::TcpListener::bind(state.config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", state.config.listen))?;
@@ -86,30 +84,13 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
         state.config.data_dir.display()
     );
     let store = Arc::clone(&state.store);
+    tokio::spawn(fedgate::maintenance::purge_expired_forever(state.clone()));
     fedgate::http::serve(listener, state, shutdown_signal())
         .await
         .context("the server failed")?;
     store.close().await;
     tracing::info!("fedgate stopped");
     Ok(())
-}
-
-/// Connects the store, bootstraps the account, and builds the state.
-pub(crate) async fn start(config: Config) -> anyhow::Result<AppState> {
-    fedgate::bootstrap::create_data_dir(&config)?;
-    let store = fedgate_store::connect(config.database_url.expose())
-        .await
-        .context("cannot open the database")?;
-    let clock = Clock::System;
-    let (keys, account) = fedgate::bootstrap::bootstrap(&config, store.as_ref(), &clock).await?;
-    Ok(AppState {
-        config: Arc::new(config),
-        store,
-        keys: Arc::new(keys),
-        clock,
-        account: Arc::new(account),
-        metrics: Arc::new(Metrics::default()),
-    })
 }
 
 fn init_logging(format: LogFormat) {

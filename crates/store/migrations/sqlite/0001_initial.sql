@@ -90,6 +90,7 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE INDEX sessions_by_subject ON sessions (subject);
 
 CREATE TABLE one_time_tokens (
     token_id   TEXT    PRIMARY KEY,

@@ -1,36 +1,15 @@
-//! Rows that expire: the SAML replay cache, revocable sessions, one-time tokens. Every check
-//! that must hold across nodes is one statement that the database makes atomic: an insert that
-//! a unique key refuses, a delete that only one caller can win.
+//! Rows that expire: revocable sessions, one-time tokens (the replay cache is `replay.rs`), and
+//! the purge of all three. Every check that must hold across nodes is one statement that the
+//! database makes atomic: an insert that a unique key refuses, a delete that only one caller can
+//! win.
 
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::{SqlStore, instant, seconds, seconds_ceil};
+use super::{SqlStore, instant, seconds};
 use crate::error::{BackendError, write_error};
 use crate::model::{Purged, Session, SessionId, SessionKind, TokenId};
 use crate::{Entity, StoreError};
-
-pub(super) async fn insert_assertion_once(
-    db: &SqlStore,
-    issuer: &str,
-    assertion_id: &str,
-    expires_at: OffsetDateTime,
-) -> Result<bool, StoreError> {
-    // SECURITY: replay of a SAML response (saml-security.md, replay). The primary key on
-    // (issuer, assertion_id) lets exactly one insert win, on every node sharing the database.
-    // The expiry is rounded up so that the row outlives the assertion's acceptance window.
-    let inserted = sqlx::query(
-        "INSERT INTO saml_assertions (issuer, assertion_id, expires_at) VALUES ($1, $2, $3)
-         ON CONFLICT (issuer, assertion_id) DO NOTHING",
-    )
-    .bind(issuer)
-    .bind(assertion_id)
-    .bind(seconds_ceil(expires_at))
-    .execute(db.write())
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
-}
 
 pub(super) async fn create_session(db: &SqlStore, session: &Session) -> Result<(), StoreError> {
     sqlx::query(
@@ -81,6 +60,15 @@ pub(super) async fn revoke_session(db: &SqlStore, id: &SessionId) -> Result<bool
         .await?
         .rows_affected();
     Ok(deleted == 1)
+}
+
+pub(super) async fn revoke_sessions_of(db: &SqlStore, subject: &str) -> Result<u64, StoreError> {
+    let deleted = sqlx::query("DELETE FROM sessions WHERE subject = $1")
+        .bind(subject)
+        .execute(db.write())
+        .await?
+        .rows_affected();
+    Ok(deleted)
 }
 
 pub(super) async fn store_one_time_token(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::require_instance;
+use super::{instance_row, require_instance};
 use crate::error::write_error;
 use crate::model::{
     InstanceId, Page, PageRequest, RoutingProfile, RoutingProfileId, SecurityProfile,
@@ -32,18 +32,16 @@ pub(crate) async fn security(
     id: &SecurityProfileId,
 ) -> Result<SecurityProfile, StoreError> {
     let mut conn = db.read().acquire().await?;
-    let row = sqlx::query(
-        "SELECT profile_id, name, description FROM security_profiles
-         WHERE instance_id = $1 AND profile_id = $2",
+    let sql = "SELECT profile_id, name, description FROM security_profiles
+               WHERE instance_id = $1 AND profile_id = $2";
+    let row = instance_row(
+        &mut conn,
+        sql,
+        instance,
+        id.as_str(),
+        Entity::SecurityProfile,
     )
-    .bind(instance.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row else {
-        require_instance(&mut conn, instance).await?;
-        return Err(StoreError::NotFound(Entity::SecurityProfile));
-    };
     let mut profile = security_profile(&row)?;
     profile.permissions = sqlx::query(
         "SELECT permission FROM security_profile_permissions WHERE profile_id = $1

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
-use super::require_instance;
+use super::{instance_row, require_instance};
 use crate::error::{BackendError, write_error};
 use crate::model::{
     AgentStatus, InstanceId, Page, PageRequest, PhoneConfig, PhoneType, RoutingProfileId,
@@ -223,18 +223,9 @@ pub(crate) async fn status(
     id: &UserId,
 ) -> Result<(AgentStatus, Option<OffsetDateTime>), StoreError> {
     let mut conn = db.read().acquire().await?;
-    let row = sqlx::query(
-        "SELECT agent_status, agent_status_at FROM connect_users
-         WHERE instance_id = $1 AND user_id = $2",
-    )
-    .bind(instance.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        require_instance(&mut conn, instance).await?;
-        return Err(StoreError::NotFound(Entity::User));
-    };
+    let sql = "SELECT agent_status, agent_status_at FROM connect_users
+               WHERE instance_id = $1 AND user_id = $2";
+    let row = instance_row(&mut conn, sql, instance, id.as_str(), Entity::User).await?;
     let status: String = row.try_get("agent_status")?;
     let status = AgentStatus::parse(&status).ok_or(StoreError::Unavailable(
         BackendError::corrupt("agent status"),
@@ -423,15 +414,7 @@ async fn one(
     key: &str,
 ) -> Result<User, StoreError> {
     let mut conn = db.read().acquire().await?;
-    let row = sqlx::query(sql)
-        .bind(instance.as_str())
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else {
-        require_instance(&mut conn, instance).await?;
-        return Err(StoreError::NotFound(Entity::User));
-    };
+    let row = instance_row(&mut conn, sql, instance, key, Entity::User).await?;
     let mut user = user(&row)?;
     user.security_profiles = sqlx::query(
         "SELECT profile_id FROM connect_user_security_profiles

@@ -53,6 +53,8 @@ pub fn app(state: AppState) -> Router {
             post(crate::query_api::handle).get(crate::query_api::handle),
         )
         .merge(crate::connect::routes())
+        .merge(crate::signin::routes())
+        .merge(crate::web::app::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn(request_id))

@@ -31,7 +31,9 @@ pub mod metrics;
 pub mod query_api;
 pub mod saml_cache;
 pub mod secret;
+pub mod signin;
 pub mod state;
 pub mod sts;
 #[doc(hidden)]
 pub mod testing;
+pub mod web;

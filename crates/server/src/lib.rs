@@ -21,6 +21,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod connect;
+pub mod demo;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;

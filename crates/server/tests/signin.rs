@@ -770,3 +770,78 @@ async fn instance_logout_ends_both_sessions_so_copied_cookies_stop_working() {
     assert_eq!(get(&server, "/app/acme/ccp-v2", &refs).await.status, 401);
     assert_eq!(get(&server, "/console", &refs).await.status, 401);
 }
+
+// --- fedgate demo ------------------------------------------------------------------------------
+
+/// Follows redirects from `response`, collecting cookies.
+async fn follow(
+    server: &TestServer,
+    mut response: TestResponse,
+    mut cookies: Vec<String>,
+) -> TestResponse {
+    loop {
+        for value in response
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        {
+            cookies.push(value);
+        }
+        if response.status != 302 {
+            return response;
+        }
+        let next = location(&response).to_owned();
+        let path = next
+            .strip_prefix("http://127.0.0.1:4580")
+            .unwrap_or(&next)
+            .to_owned();
+        let refs: Vec<&str> = cookies.iter().map(String::as_str).collect();
+        response = get(server, &path, &refs).await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_idp_signs_alice_into_the_ccp_bob_home_and_carol_is_not_onboarded() {
+    use fedgate::demo::{self, DevIdp};
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let idp = DevIdp::load_or_create(dir.path(), fedgate::testing::PUBLIC_URL).unwrap();
+    let seeded = demo::seed(&server.state, &idp).await.unwrap();
+    // Seeding twice changes nothing; the key pair is kept.
+    let again = DevIdp::load_or_create(dir.path(), fedgate::testing::PUBLIC_URL).unwrap();
+    assert_eq!(again.metadata(), idp.metadata());
+    assert_eq!(
+        demo::seed(&server.state, &again).await.unwrap().instance_id,
+        seeded.instance_id
+    );
+    let id = &seeded.instance_id;
+    let run = |user: &'static str, relay: String| {
+        let saml = idp.response(&server.state, user).unwrap();
+        let server = &server;
+        async move {
+            let first = sign_in(server, &saml, &relay).await;
+            follow(server, first, Vec::new()).await
+        }
+    };
+    let alice = run(
+        "alice",
+        format!("/connect/federate/{id}?destination=%2Fccp-v2"),
+    )
+    .await;
+    assert_eq!(alice.status, 200, "{}", alice.body);
+    assert!(
+        alice.body.contains("<h1>Contact Control Panel</h1>"),
+        "{}",
+        alice.body
+    );
+    let bob = run("bob", format!("/connect/federate/{id}")).await;
+    assert!(bob.body.contains("Welcome, bob"), "{}", bob.body);
+    let carol = run(
+        "carol",
+        format!("/connect/federate/{id}?destination=%2Fccp-v2"),
+    )
+    .await;
+    assert_eq!(carol.status, 403);
+    assert!(carol.body.contains(NOT_ONBOARDED));
+}

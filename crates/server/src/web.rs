@@ -6,6 +6,7 @@
 //! SameSite=Lax, `Secure` when the public URL is https. Each names a revocable session in the
 //! store: logging out revokes it, so a copied cookie stops working (docs/decisions-signin.md).
 
+pub mod admin;
 pub mod app;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -511,15 +511,19 @@ async fn instance(server: &TestServer) -> String {
         None,
     )
     .await;
-    let agent = profiles["SecurityProfileSummaryList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["Name"] == "Agent")
-        .unwrap()["Id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let profile = |name: &str| {
+        profiles["SecurityProfileSummaryList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["Name"] == name)
+            .unwrap()["Id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let agent = profile("Agent");
+    let admin = profile("Admin");
     let metrics = connect(
         server,
         "PUT",
@@ -540,7 +544,7 @@ async fn instance(server: &TestServer) -> String {
         .as_str()
         .unwrap()
         .to_owned();
-    for (user, profile) in [("alice", &agent), ("dave", &metrics)] {
+    for (user, profile) in [("alice", &agent), ("dave", &metrics), ("bob", &admin)] {
         connect(
             server,
             "PUT",
@@ -844,4 +848,100 @@ async fn the_demo_idp_signs_alice_into_the_ccp_bob_home_and_carol_is_not_onboard
     .await;
     assert_eq!(carol.status, 403);
     assert!(carol.body.contains(NOT_ONBOARDED));
+}
+
+// --- administration pages -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn administrators_manage_users_and_import_csv_all_or_nothing() {
+    let server = start().await;
+    let id = instance(&server).await;
+    let relay = format!("/connect/federate/{id}");
+    let (_, cookies) = federate(&server, "bob", ROLE_ARN, &relay).await;
+    let refs: Vec<&str> = cookies.iter().map(String::as_str).collect();
+
+    let list = get(&server, "/app/acme/users", &refs).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("<td>alice</td>"), "{}", list.body);
+    let search = get(&server, "/app/acme/users?q=ALI", &refs).await;
+    assert!(search.body.contains("<td>alice</td>"));
+    assert!(!search.body.contains("<td>dave</td>"));
+    let token = csrf(&list.body);
+
+    let header = fedgate::connect::import::SAML_TEMPLATE_HEADER;
+    let bad = format!(
+        "{header}\nErin,E,erin,Basic Routing Profile,Agent,soft,,no,0\nFred,F,fred,Nope,Agent,soft,,no,0\n"
+    );
+    let refused = post(
+        &server,
+        "/app/acme/users/import",
+        &form(&[("csrf", &token), ("csv", &bad)]),
+        &refs,
+    )
+    .await;
+    assert_eq!(refused.status, 200);
+    assert!(
+        refused.body.contains("No user was created"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("Line 3"), "{}", refused.body);
+    assert!(!refused.body.contains("<td>erin</td>"));
+
+    let forged = post(
+        &server,
+        "/app/acme/users/import",
+        &form(&[("csv", &bad)]),
+        &refs,
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+
+    let good = format!("{header}\nErin,E,erin,Basic Routing Profile,Agent,soft,,no,0\n");
+    let created = post(
+        &server,
+        "/app/acme/users/import",
+        &form(&[("csrf", &token), ("csv", &good)]),
+        &refs,
+    )
+    .await;
+    assert!(created.body.contains("Created 1 users"), "{}", created.body);
+    assert!(created.body.contains("<td>erin</td>"));
+
+    let profiles = get(&server, "/app/acme/security-profiles", &refs).await;
+    assert!(profiles.body.contains("MetricsOnly"));
+    let settings = get(&server, "/app/acme/settings", &refs).await;
+    assert!(
+        settings.body.contains("http://127.0.0.1:4580/saml"),
+        "{}",
+        settings.body
+    );
+    assert!(settings.body.contains("/connect/federate/"));
+}
+
+#[tokio::test]
+async fn agents_cannot_manage_users_and_a_deleted_user_loses_their_session() {
+    let server = start().await;
+    let id = instance(&server).await;
+    let relay = format!("/connect/federate/{id}?destination=%2Fccp-v2");
+    let (_, alice) = federate(&server, "alice", ROLE_ARN, &relay).await;
+    let alice: Vec<&str> = alice.iter().map(String::as_str).collect();
+    assert_eq!(get(&server, "/app/acme/users", &alice).await.status, 403);
+
+    let (_, bob) = federate(&server, "bob", ROLE_ARN, &format!("/connect/federate/{id}")).await;
+    let bob: Vec<&str> = bob.iter().map(String::as_str).collect();
+    let list = get(&server, "/app/acme/users", &bob).await;
+    let token = csrf(&list.body);
+    // Alice's delete form, found by its label.
+    let label = list.body.find("aria-label=\"Delete alice\"").unwrap();
+    let action_start = list.body[..label].rfind("action=\"").unwrap() + "action=\"".len();
+    let action_end = list.body[action_start..].find('"').unwrap() + action_start;
+    let action = list.body[action_start..action_end].to_owned();
+    let deleted = post(&server, &action, &form(&[("csrf", &token)]), &bob).await;
+    assert!(
+        deleted.body.contains("The user was deleted"),
+        "{}",
+        deleted.body
+    );
+    assert_eq!(get(&server, "/app/acme/ccp-v2", &alice).await.status, 401);
 }

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/app/{alias}/ccp-v2/status", post(set_status))
         .route("/app/{alias}/agent-app-v2", get(agent_app))
         .route("/app/{alias}/logout", get(logout).post(logout))
+        .merge(super::admin::routes())
         .route("/app/{alias}/{*rest}", get(other))
 }
 
@@ -143,7 +144,7 @@ pub async fn instance_session(
 }
 
 /// The permissions of the user's security profiles.
-async fn permissions(state: &AppState, session: &InstanceCookie) -> Vec<String> {
+pub(crate) async fn permissions(state: &AppState, session: &InstanceCookie) -> Vec<String> {
     let instance = InstanceId::new(session.instance_id.clone());
     let Ok(user) = state
         .store
@@ -261,7 +262,7 @@ struct NoticeQuery {
 fn nav(alias: &str, session: &InstanceCookie) -> String {
     let alias = web::encode_component(alias);
     format!(
-        "<nav><a href=\"/app/{alias}/home\">Home</a> · <a href=\"/app/{alias}/ccp-v2\">Contact Control Panel</a> · <a href=\"/app/{alias}/agent-app-v2\">Agent workspace</a><form action=\"/app/{alias}/logout\" method=\"post\" style=\"display:inline\">{csrf} <button type=\"submit\">Log out</button></form></nav>",
+        "<nav><a href=\"/app/{alias}/home\">Home</a> · <a href=\"/app/{alias}/ccp-v2\">Contact Control Panel</a> · <a href=\"/app/{alias}/agent-app-v2\">Agent workspace</a> · <a href=\"/app/{alias}/users\">Users</a> · <a href=\"/app/{alias}/security-profiles\">Security profiles</a> · <a href=\"/app/{alias}/settings\">Settings</a><form action=\"/app/{alias}/logout\" method=\"post\" style=\"display:inline\">{csrf} <button type=\"submit\">Log out</button></form></nav>",
         csrf = csrf_field(&session.csrf)
     )
 }

@@ -945,3 +945,87 @@ async fn agents_cannot_manage_users_and_a_deleted_user_loses_their_session() {
     );
     assert_eq!(get(&server, "/app/acme/ccp-v2", &alice).await.status, 401);
 }
+
+/// The value of the checkbox labelled `name` on a page.
+fn profile_id(body: &str, name: &str) -> String {
+    let label = body.find(&format!("> {name}</label>")).unwrap();
+    let start = body[..label].rfind("value=\"").unwrap() + "value=\"".len();
+    let end = body[start..].find('"').unwrap() + start;
+    body[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn administrators_create_and_edit_users_with_security_profiles() {
+    let server = start().await;
+    let id = instance(&server).await;
+    let (_, bob) = federate(&server, "bob", ROLE_ARN, &format!("/connect/federate/{id}")).await;
+    let bob: Vec<&str> = bob.iter().map(String::as_str).collect();
+    let list = get(&server, "/app/acme/users", &bob).await;
+    let token = csrf(&list.body);
+    let agent = profile_id(&list.body, "Agent");
+    let metrics = profile_id(&list.body, "MetricsOnly");
+
+    let bad = post(
+        &server,
+        "/app/acme/users/create",
+        &form(&[
+            ("csrf", &token),
+            ("login", "gina smith"),
+            ("first", "Gina"),
+            ("last", "S"),
+            ("profile", &agent),
+        ]),
+        &bob,
+    )
+    .await;
+    assert!(bad.body.contains("class=\"error\""), "{}", bad.body);
+    assert!(!bad.body.contains("<td>gina smith</td>"));
+
+    let created = post(
+        &server,
+        "/app/acme/users/create",
+        &form(&[
+            ("csrf", &token),
+            ("login", "gina"),
+            ("first", "Gina"),
+            ("last", "S"),
+            ("profile", &agent),
+        ]),
+        &bob,
+    )
+    .await;
+    assert!(created.body.contains("Created gina."), "{}", created.body);
+    assert!(created.body.contains("<td>gina</td>"));
+
+    // Alice loses agent access when her profile is changed.
+    let (_, alice) = federate(
+        &server,
+        "alice",
+        ROLE_ARN,
+        &format!("/connect/federate/{id}?destination=%2Fccp-v2"),
+    )
+    .await;
+    let alice: Vec<&str> = alice.iter().map(String::as_str).collect();
+    assert_eq!(get(&server, "/app/acme/ccp-v2", &alice).await.status, 200);
+    let row = created.body.find("<td>alice</td>").unwrap();
+    let href_start = created.body[row..].find("href=\"").unwrap() + row + "href=\"".len();
+    let href_end = created.body[href_start..].find('"').unwrap() + href_start;
+    let href = &created.body[href_start..href_end];
+    let edit = get(&server, href, &bob).await;
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    let saved = post(
+        &server,
+        href,
+        &form(&[
+            ("csrf", &token),
+            ("first", "Alice"),
+            ("last", "Liddell"),
+            ("profile", &metrics),
+        ]),
+        &bob,
+    )
+    .await;
+    assert!(saved.body.contains("Saved."), "{}", saved.body);
+    assert!(saved.body.contains("Alice Liddell"));
+    assert_eq!(get(&server, "/app/acme/ccp-v2", &alice).await.status, 302);
+}

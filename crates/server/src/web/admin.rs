@@ -11,7 +11,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use fedgate_store::{InstanceId, PageRequest, UserId};
+use fedgate_store::{
+    InstanceId, PageRequest, SecurityProfile, SecurityProfileId, User, UserId, UserUpdate,
+};
 use serde::Deserialize;
 
 use super::app::{InstanceCookie, instance_session, permissions};
@@ -26,6 +28,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app/{alias}/users", get(users))
         .route("/app/{alias}/users/import", post(import_csv))
+        .route("/app/{alias}/users/create", post(create_user))
+        .route("/app/{alias}/users/{id}", get(edit_page).post(edit_user))
         .route("/app/{alias}/users/{id}/delete", post(delete_user))
         .route("/app/{alias}/security-profiles", get(security_profiles))
         .route("/app/{alias}/settings", get(settings))
@@ -102,7 +106,7 @@ async fn users_page(
         })
         .map(|user| {
             format!(
-                "<tr><td>{login}</td><td>{first} {last}</td><td><form action=\"/app/{alias}/users/{id}/delete\" method=\"post\">{csrf}<button type=\"submit\" aria-label=\"Delete {login}\">Delete</button></form></td></tr>",
+                "<tr><td>{login}</td><td><a href=\"/app/{alias}/users/{id}\">{first} {last}</a></td><td><form action=\"/app/{alias}/users/{id}/delete\" method=\"post\">{csrf}<button type=\"submit\" aria-label=\"Delete {login}\">Delete</button></form></td></tr>",
                 login = escape(user.username.as_str()),
                 first = escape(&user.first_name),
                 last = escape(&user.last_name),
@@ -112,10 +116,11 @@ async fn users_page(
         })
         .collect();
     let body = format!(
-        "<h1>User management</h1>{message}<form action=\"/app/{alias}/users\" method=\"get\" role=\"search\"><label>Search <input type=\"search\" name=\"q\" value=\"{q}\"></label> <button type=\"submit\">Search</button></form><table><thead><tr><th>Login</th><th>Name</th><th></th></tr></thead><tbody id=\"users\">{rows}</tbody></table><h2>Add users from CSV</h2><p>Paste the SAML template (<code>{header}</code>): every row is created, or none.</p><form action=\"/app/{alias}/users/import\" method=\"post\">{csrf}<label for=\"csv\">CSV</label><br><textarea id=\"csv\" name=\"csv\" rows=\"8\" cols=\"80\"></textarea><br><button type=\"submit\">Upload</button></form>",
+        "<h1>User management</h1>{message}<form action=\"/app/{alias}/users\" method=\"get\" role=\"search\"><label>Search <input type=\"search\" name=\"q\" value=\"{q}\"></label> <button type=\"submit\">Search</button></form><table><thead><tr><th>Login</th><th>Name</th><th></th></tr></thead><tbody id=\"users\">{rows}</tbody></table><h2>Add a user</h2><form action=\"/app/{alias}/users/create\" method=\"post\">{csrf}<p><label>Login (the IdP's RoleSessionName) <input name=\"login\" required></label></p><p><label>First name <input name=\"first\" required></label> <label>Last name <input name=\"last\" required></label></p><fieldset><legend>Security profiles</legend>{checkboxes}</fieldset><button type=\"submit\">Create</button></form><h2>Add users from CSV</h2><p>Paste the SAML template (<code>{header}</code>): every row is created, or none.</p><form action=\"/app/{alias}/users/import\" method=\"post\">{csrf}<label for=\"csv\">CSV</label><br><textarea id=\"csv\" name=\"csv\" rows=\"8\" cols=\"80\"></textarea><br><button type=\"submit\">Upload</button></form>",
         q = escape(search),
         header = escape(import::SAML_TEMPLATE_HEADER),
         csrf = csrf_field(&session.csrf),
+        checkboxes = checkboxes(&profiles_of(state, &instance).await, &[]),
     );
     page(StatusCode::OK, "User management", &body)
 }
@@ -271,4 +276,225 @@ async fn settings(
         account = escape(state.account.id.as_str()),
     );
     page(StatusCode::OK, "Instance settings", &body)
+}
+
+async fn profiles_of(state: &AppState, instance: &InstanceId) -> Vec<SecurityProfile> {
+    state
+        .store
+        .list_security_profiles(instance, &PageRequest::first(1000))
+        .await
+        .map(|page| page.items)
+        .unwrap_or_default()
+}
+
+fn checkboxes(profiles: &[SecurityProfile], checked: &[SecurityProfileId]) -> String {
+    profiles
+        .iter()
+        .map(|profile| {
+            format!(
+                "<label><input type=\"checkbox\" name=\"profile\" value=\"{id}\"{checked}> {name}</label> ",
+                id = escape(profile.id.as_str()),
+                name = escape(&profile.name),
+                checked = if checked.contains(&profile.id) { " checked" } else { "" },
+            )
+        })
+        .collect()
+}
+
+/// The form's values: single fields by name, and the checked security profiles (which must
+/// be profiles of the instance).
+struct UserForm {
+    csrf: Option<String>,
+    login: String,
+    first: String,
+    last: String,
+    profiles: Vec<SecurityProfileId>,
+}
+
+fn read_user_form(pairs: Vec<(String, String)>, known: &[SecurityProfile]) -> UserForm {
+    let mut form = UserForm {
+        csrf: None,
+        login: String::new(),
+        first: String::new(),
+        last: String::new(),
+        profiles: Vec::new(),
+    };
+    for (key, value) in pairs {
+        match key.as_str() {
+            "csrf" => form.csrf = Some(value),
+            "login" => form.login = value,
+            "first" => form.first = value,
+            "last" => form.last = value,
+            "profile" => {
+                if let Some(profile) = known.iter().find(|p| p.id.as_str() == value)
+                    && !form.profiles.contains(&profile.id)
+                {
+                    form.profiles.push(profile.id.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    form
+}
+
+fn problem(message: &str) -> String {
+    format!(
+        "<p class=\"error\" role=\"alert\" id=\"form-result\">{}</p>",
+        escape(message)
+    )
+}
+
+/// `POST /app/{alias}/users/create`: one user, checked as `CreateUser` checks it.
+async fn create_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(alias): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let session = match with_permission(&state, &headers, &alias, "Users.Create").await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Ok(Form(pairs)) = form else {
+        return web::csrf_refused();
+    };
+    let instance = InstanceId::new(session.instance_id.clone());
+    let known = profiles_of(&state, &instance).await;
+    let form = read_user_form(pairs, &known);
+    if !csrf_ok(&session.csrf, form.csrf.as_deref()) {
+        return web::csrf_refused();
+    }
+    let message = match new_user(&state, &instance, &form).await {
+        Ok(()) => format!(
+            "<p class=\"notice\" role=\"status\" id=\"form-result\">Created {}.</p>",
+            escape(&form.login)
+        ),
+        Err(message) => problem(&message),
+    };
+    users_page(&state, &session, "", &message).await
+}
+
+async fn new_user(state: &AppState, instance: &InstanceId, form: &UserForm) -> Result<(), String> {
+    use crate::connect::validate;
+    let username =
+        validate::username(form.login.trim(), true).map_err(|e| e.message().to_owned())?;
+    let (first, last) = validate::names(Some(form.first.trim()), Some(form.last.trim()))
+        .map_err(|e| e.message().to_owned())?;
+    if form.profiles.is_empty() || form.profiles.len() > 10 {
+        return Err("Choose between 1 and 10 security profiles.".to_owned());
+    }
+    if state
+        .store
+        .user_by_username(instance, &username)
+        .await
+        .is_ok()
+    {
+        return Err(format!(
+            "A user with the login {} already exists.",
+            username.as_str()
+        ));
+    }
+    let routing = state
+        .store
+        .list_routing_profiles(instance, &PageRequest::first(1))
+        .await
+        .ok()
+        .and_then(|page| page.items.into_iter().next())
+        .ok_or("The instance has no routing profile.")?;
+    let user = User {
+        id: UserId::new(crate::connect::new_id()),
+        username,
+        first_name: first,
+        last_name: last,
+        phone: validate::default_phone(),
+        security_profiles: form.profiles.clone(),
+        routing_profile: routing.id,
+        updated_at: state.clock.now(),
+    };
+    state
+        .store
+        .create_user(instance, &user, &[])
+        .await
+        .map_err(|_| "The user could not be created.".to_owned())
+}
+
+/// `GET /app/{alias}/users/{id}`: the edit form.
+async fn edit_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((alias, id)): Path<(String, String)>,
+) -> Response {
+    let session = match with_permission(&state, &headers, &alias, "Users.Edit").await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let instance = InstanceId::new(session.instance_id.clone());
+    let Ok(user) = state.store.user(&instance, &UserId::new(id)).await else {
+        return page(StatusCode::NOT_FOUND, "Not found", "<h1>No such user</h1>");
+    };
+    let profiles = profiles_of(&state, &instance).await;
+    let body = format!(
+        "<h1>Edit {login}</h1><form action=\"/app/{alias}/users/{id}\" method=\"post\">{csrf}<p><label>First name <input name=\"first\" value=\"{first}\" required></label> <label>Last name <input name=\"last\" value=\"{last}\" required></label></p><fieldset><legend>Security profiles</legend>{boxes}</fieldset><button type=\"submit\">Save</button></form><p><a href=\"/app/{alias}/users\">Back to users</a></p>",
+        login = escape(user.username.as_str()),
+        alias = encode_component(&alias),
+        id = encode_component(user.id.as_str()),
+        csrf = csrf_field(&session.csrf),
+        first = escape(&user.first_name),
+        last = escape(&user.last_name),
+        boxes = checkboxes(&profiles, &user.security_profiles),
+    );
+    page(StatusCode::OK, "Edit user", &body)
+}
+
+/// `POST /app/{alias}/users/{id}`: new names and security profiles.
+async fn edit_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((alias, id)): Path<(String, String)>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let session = match with_permission(&state, &headers, &alias, "Users.Edit").await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Ok(Form(pairs)) = form else {
+        return web::csrf_refused();
+    };
+    let instance = InstanceId::new(session.instance_id.clone());
+    let known = profiles_of(&state, &instance).await;
+    let form = read_user_form(pairs, &known);
+    if !csrf_ok(&session.csrf, form.csrf.as_deref()) {
+        return web::csrf_refused();
+    }
+    let names =
+        match crate::connect::validate::names(Some(form.first.trim()), Some(form.last.trim())) {
+            Ok(names) => names,
+            Err(error) => return users_page(&state, &session, "", &problem(error.message())).await,
+        };
+    if form.profiles.is_empty() || form.profiles.len() > 10 {
+        return users_page(
+            &state,
+            &session,
+            "",
+            &problem("Choose between 1 and 10 security profiles."),
+        )
+        .await;
+    }
+    let update = UserUpdate {
+        names: Some(names),
+        phone: None,
+        security_profiles: Some(form.profiles),
+        routing_profile: None,
+        updated_at: state.clock.now(),
+    };
+    let message = match state
+        .store
+        .update_user(&instance, &UserId::new(id), &update)
+        .await
+    {
+        Ok(()) => "<p class=\"notice\" role=\"status\" id=\"form-result\">Saved.</p>".to_owned(),
+        Err(_) => problem("No such user."),
+    };
+    users_page(&state, &session, "", &message).await
 }

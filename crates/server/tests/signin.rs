@@ -1029,3 +1029,16 @@ async fn administrators_create_and_edit_users_with_security_profiles() {
     assert!(saved.body.contains("Alice Liddell"));
     assert_eq!(get(&server, "/app/acme/ccp-v2", &alice).await.status, 302);
 }
+
+#[tokio::test]
+async fn the_console_session_ends_when_its_duration_has_passed() {
+    let server = start().await;
+    let signed_in = sign_in(&server, &response(&server, "alice"), "").await;
+    let session = cookie(&signed_in, "fedgate-console");
+    server.state.clock.advance(Duration::minutes(59));
+    assert_eq!(get(&server, "/console", &[&session]).await.status, 200);
+    server.state.clock.advance(Duration::minutes(1));
+    let expired = get(&server, "/console", &[&session]).await;
+    assert_eq!(expired.status, 401);
+    assert!(expired.body.contains("Session Expired"));
+}

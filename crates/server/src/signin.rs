@@ -105,8 +105,10 @@ struct SamlForm {
 async fn saml(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
+    connect_info: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     form: Result<Form<SamlForm>, FormRejection>,
 ) -> Response {
+    let source = connect_info.map(|Extension(axum::extract::ConnectInfo(address))| address);
     let Ok(Form(form)) = form else {
         return invalid_response_page(&request_id);
     };
@@ -122,7 +124,7 @@ async fn saml(
         state.metrics.record_rejection("UnknownIssuer");
         return invalid_response_page(&request_id);
     };
-    let mut attempt = Attempt::new(&state, &request_id.0, SIGNIN_ACTION, None);
+    let mut attempt = Attempt::new(&state, &request_id.0, SIGNIN_ACTION, source);
     let validated = match federation::validate(&state, &provider, response) {
         Ok(validated) => validated,
         Err(error) => {

@@ -47,6 +47,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "fedgate demo is serving on {url}\n\n  Open {url}/dev-idp and sign in as:\n    alice  an agent: lands on the Contact Control Panel\n    bob    an administrator: lands on the instance home\n    carol  not onboarded: sees Access Denied\n\n  Instance `demo` ({id}); SP metadata: {url}/static/saml-metadata.xml\n  Stop with Ctrl-C.",
         id = seeded.instance_id
     );
+    if !state.config.listen.ip().is_loopback() {
+        eprintln!(
+            "warning: the development IdP signs in anyone who can reach {}: it is for one machine, not a network",
+            state.config.listen
+        );
+    }
     let store = Arc::clone(&state.store);
     tokio::spawn(fedgate::maintenance::purge_expired_forever(state.clone()));
     let extra = demo::routes(DevIdpState {

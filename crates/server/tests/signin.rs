@@ -282,6 +282,24 @@ async fn a_response_is_redeemed_once() {
     assert_eq!(sign_in(&server, &saml, "").await.status, 302);
     let again = sign_in(&server, &saml, "").await;
     assert_eq!(again.status, 400, "{}", again.body);
+    let audit = server.state.store.recent_audit(10).await.unwrap();
+    let outcomes: Vec<_> = audit
+        .iter()
+        .filter(|record| record.event.action == "signin:SAML")
+        .map(|record| record.event.outcome)
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            fedgate_store::Outcome::Failure,
+            fedgate_store::Outcome::Success
+        ]
+    );
+    assert!(
+        audit[0].event.detail.contains("Replayed"),
+        "{}",
+        audit[0].event.detail
+    );
     assert!(
         again.body.contains("Service: AWSSecurityTokenService"),
         "{}",

@@ -1060,3 +1060,17 @@ async fn the_console_session_ends_when_its_duration_has_passed() {
     assert_eq!(expired.status, 401);
     assert!(expired.body.contains("Session Expired"));
 }
+
+#[tokio::test]
+async fn the_role_picker_escapes_the_relay_state_it_carries() {
+    let server = start().await;
+    let saml = response_with(&server, "alice", &[ROLE_ARN, OTHER_ROLE_ARN], "", None);
+    let picker = sign_in(&server, &saml, "\"><script>alert(1)</script>").await;
+    assert_eq!(picker.status, 200);
+    assert!(!picker.body.contains("<script>"), "{}", picker.body);
+    assert!(
+        picker
+            .body
+            .contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\"")
+    );
+}

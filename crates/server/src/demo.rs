@@ -102,7 +102,11 @@ impl DevIdp {
     }
 
     /// A signed response (base64) for `username` with the demo's Role value, issued now.
-    pub fn response(&self, state: &AppState, username: &str) -> anyhow::Result<String> {
+    pub fn response(
+        &self,
+        state: &AppState,
+        username: &str,
+    ) -> Result<String, fedgate_xmldsig::DsigError> {
         let t = crate::aws::xml::format_timestamp;
         let now = state.clock.now();
         let account = state.account.id.as_str();
@@ -120,8 +124,7 @@ impl DevIdp {
             recipient = escape(&recipient),
             user = escape(username),
         );
-        let signed = fedgate_xmldsig::sign_enveloped(&xml, &id, &self.key)
-            .map_err(|e| anyhow::anyhow!("signing the demo response: {e}"))?;
+        let signed = fedgate_xmldsig::sign_enveloped(&xml, &id, &self.key)?;
         Ok(base64::engine::general_purpose::STANDARD.encode(signed))
     }
 }

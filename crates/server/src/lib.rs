@@ -12,6 +12,9 @@
 //! - [`auth`]: who calls (SigV4, sealed session tokens) and whether they may (IAM policies).
 //! - [`sts`], [`iam`]: the actions, one file per STS action, IAM grouped by resource.
 //! - [`connect`]: the contact-center instance API (restJson1) and the CSV user import.
+//! - [`signin`]: the browser sign-in (`POST /saml`, role picker, console, `/connect/federate`);
+//!   [`web`]: sealed cookies, CSRF, security headers and the instance's web app;
+//!   [`demo`]: `fedgate demo`'s development IdP and seed.
 //! - [`config`], [`bootstrap`], [`state`], [`clock`], [`keys`], [`metrics`], [`secret`]: start-up and
 //!   the explicit state every handler receives.
 

@@ -43,6 +43,8 @@ pub const IAM_DENIED: &str =
     "Access denied, Please contact your AWS account administrator for assistance.";
 /// The title of the page shown without a session (§5.3).
 pub const SESSION_EXPIRED: &str = "Session Expired";
+/// Longest RelayState followed (AWS documents none; URLs longer than this are not deep links).
+pub const MAX_RELAY_STATE_CHARS: usize = 2048;
 /// Longest `SAMLResponse` accepted (IAM's quota on the assertion).
 const MAX_RESPONSE_CHARS: usize = 100_000;
 
@@ -79,6 +81,8 @@ pub async fn console_session(
     let cookie: ConsoleCookie =
         web::open_cookie(&state.keys, Purpose::ConsoleCookie, headers, CONSOLE_COOKIE)?;
     let now = state.clock.now();
+    // SECURITY: a copied or kept cookie is worth nothing once its session has ended or was
+    // revoked (logout): the store is asked every time.
     if now.unix_timestamp() >= cookie.expires {
         return None;
     }
@@ -202,7 +206,7 @@ async fn saml(
 /// is refused. SECURITY: no open redirect.
 pub fn relay_target(state: &AppState, relay_state: &str) -> Option<String> {
     if relay_state.is_empty()
-        || relay_state.len() > 2048
+        || relay_state.len() > MAX_RELAY_STATE_CHARS
         || relay_state
             .chars()
             .any(|c| c.is_control() || c == '\\' || c.is_whitespace())
@@ -431,6 +435,7 @@ async fn console_logout(
 ) -> Response {
     let submitted = form.ok().and_then(|Form(form)| form.csrf);
     if let Some((cookie, _)) = console_session(&state, &headers).await {
+        // SECURITY: a cross-site form must not end the session (forced logout).
         if !csrf_ok(&cookie.csrf, submitted.as_deref()) {
             return web::csrf_refused();
         }

@@ -23,6 +23,9 @@ use crate::signin::session_expired_page;
 use crate::state::AppState;
 use crate::web::{self, csrf_field, csrf_ok, encode_component, escape, page};
 
+/// Largest pasted CSV accepted, in bytes (the form's body limit is 2 MiB).
+pub const MAX_CSV_BYTES: usize = 2 * 1024 * 1024;
+
 /// The routes of the administration pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -149,6 +152,10 @@ async fn import_csv(
         return web::csrf_refused();
     }
     let text = form.csv.unwrap_or_default();
+    if text.len() > MAX_CSV_BYTES {
+        let message = "<p class=\"error\" role=\"alert\" id=\"import-result\">No user was created: the file is too large.</p>";
+        return users_page(&state, &session, "", message).await;
+    }
     let result = import::import_users(
         state.store.as_ref(),
         &InstanceId::new(session.instance_id.clone()),
@@ -201,6 +208,7 @@ async fn delete_user(
         Err(response) => return response,
     };
     let submitted = form.ok().and_then(|Form(form)| form.csrf);
+    // SECURITY: every state-changing form carries the session's CSRF token (cross-site POST).
     if !csrf_ok(&session.csrf, submitted.as_deref()) {
         return web::csrf_refused();
     }

@@ -132,6 +132,8 @@ pub async fn instance_session(
         INSTANCE_COOKIE,
     )?;
     let now = state.clock.now();
+    // SECURITY: one instance's session opens no other instance; an ended or revoked session
+    // (12 hours, logout, the user deleted) opens nothing, whatever its cookie says.
     if cookie.alias != alias || now.unix_timestamp() >= cookie.expires {
         return None;
     }
@@ -373,6 +375,7 @@ async fn set_status(
     let Ok(Form(form)) = form else {
         return web::csrf_refused();
     };
+    // SECURITY: a cross-site form must not change the agent's status.
     if !csrf_ok(&session.csrf, form.csrf.as_deref()) {
         return web::csrf_refused();
     }

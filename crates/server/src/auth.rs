@@ -2,7 +2,7 @@
 //! whether they may (IAM policy evaluation by fedgate-policy).
 
 use fedgate_policy::{Arn, Context, ContextValue, Policy, PolicyKind, PolicySet, Request, Verdict};
-use fedgate_store::{Entity, RoleName, RolePermissions, StoreError};
+use fedgate_store::{Entity, RoleId, RoleName, RolePermissions, StoreError};
 
 use crate::aws::error::{AwsError, AwsErrorCode};
 use crate::aws::sigv4::{self, CredentialRejection, HttpRequest};
@@ -105,9 +105,16 @@ pub async fn authorize(
         .role_permissions(&RoleName::new(claims.role_name.clone()))
         .await
     {
-        Ok(permissions) => permissions,
-        // A deleted role grants nothing: its sessions are denied, not failed.
-        Err(StoreError::NotFound(Entity::Role)) => RolePermissions::default(),
+        // SECURITY: a role deleted and created again under the same name is another role (AWS
+        // binds sessions to the role's unique id): sessions of the old one get nothing.
+        Ok(permissions)
+            if permissions.role_id.as_ref().map(RoleId::as_str)
+                == Some(claims.role_id.as_str()) =>
+        {
+            permissions
+        }
+        // A deleted (or replaced) role grants nothing: its sessions are denied, not failed.
+        Ok(_) | Err(StoreError::NotFound(Entity::Role)) => RolePermissions::default(),
         Err(error) => return Err(AwsError::internal(error)),
     };
     let identity: Vec<Policy> = permissions

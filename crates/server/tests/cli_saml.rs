@@ -91,7 +91,7 @@ fn reads_base64_from_standard_input_and_the_full_name_id() {
 }
 
 #[test]
-fn rejects_signature_wrapping_with_reason_on_stdout_and_exit_1() {
+fn rejects_signature_wrapping_with_reason_on_stderr_and_exit_1() {
     let output = verify(
         &[
             "--response",
@@ -102,10 +102,11 @@ fn rejects_signature_wrapping_with_reason_on_stdout_and_exit_1() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stdout.starts_with("rejected: SignatureWrapped: ") && stdout.lines().count() == 1,
-        "{stdout}"
+        stderr.starts_with("rejected: SignatureWrapped: ") && stderr.lines().count() == 1,
+        "{stderr}"
     );
 }
 
@@ -146,7 +147,7 @@ fn rejects_an_expired_response() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("rejected: Expired: "));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("rejected: Expired: "));
 }
 
 #[test]
@@ -158,7 +159,7 @@ fn recipient_and_audience_flags_replace_the_aws_defaults() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("rejected: DestinationMismatch: "));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("rejected: DestinationMismatch: "));
 
     let aws = [
         "--recipient",
@@ -171,7 +172,7 @@ fn recipient_and_audience_flags_replace_the_aws_defaults() {
         None,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("rejected: AudienceMismatch: "));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("rejected: AudienceMismatch: "));
 }
 
 #[test]

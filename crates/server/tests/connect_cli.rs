@@ -145,8 +145,14 @@ async fn an_import_killed_halfway_leaves_the_database_as_it_was() {
     let mut lines = BufReader::new(stderr).lines();
     let writing = lines.any(|line| line.is_ok_and(|l| l.contains("writing in one transaction")));
     assert!(writing, "the import never reached its writing phase");
-    // Halfway into the transaction: let it write a while, then SIGKILL.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Halfway into the transaction: once rows are in the write-ahead log (uncommitted), SIGKILL.
+    let wal = dir.path().join("fedgate.db-wal");
+    let mut polls = 0;
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 2_000_000 {
+        polls += 1;
+        assert!(polls < 3000, "the import wrote nothing in a minute");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert!(

@@ -1836,6 +1836,37 @@ async fn a_session_of_a_deleted_role_is_denied_not_failed() {
 }
 
 #[tokio::test]
+async fn a_session_of_a_role_deleted_and_created_again_gets_nothing_of_the_new_one() {
+    let iam = Iam::start().await;
+    let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#;
+    let created = iam.create_role("Again").await;
+    let old_id = text(&created.body, "RoleId").unwrap();
+    let old_session = iam.session("Again", &old_id, "erin");
+    iam.ok(&[("Action", "DeleteRole"), ("RoleName", "Again")])
+        .await;
+    let created = iam.create_role("Again").await;
+    let new_id = text(&created.body, "RoleId").unwrap();
+    assert_ne!(old_id, new_id);
+    iam.ok(&[
+        ("Action", "PutRolePolicy"),
+        ("RoleName", "Again"),
+        ("PolicyName", "all"),
+        ("PolicyDocument", allow_all),
+    ])
+    .await;
+    let denied = iam.call_as(&old_session, &[("Action", "ListRoles")]).await;
+    assert_eq!(
+        text(&denied.body, "Code").as_deref(),
+        Some("AccessDenied"),
+        "{}",
+        denied.body
+    );
+    let new_session = iam.session("Again", &new_id, "erin");
+    let allowed = iam.call_as(&new_session, &[("Action", "ListRoles")]).await;
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+}
+
+#[tokio::test]
 async fn decryption_keys_and_boundaries_are_refused_rather_than_ignored() {
     let iam = Iam::start().await;
     let arn = iam.provider_arn("Okta");

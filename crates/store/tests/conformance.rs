@@ -543,6 +543,12 @@ async fn managed_policies_and_attachments(store: &dyn Store) {
     ));
 
     let permissions = store.role_permissions(&agent()).await.unwrap();
+    let agent_role = store.role(&agent()).await.unwrap();
+    assert_eq!(
+        permissions.role_id.as_ref(),
+        Some(&agent_role.id),
+        "the permissions name their role"
+    );
     let inline: Vec<_> = permissions.inline.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(inline, ["AllowConnect", "Another"]);
     assert_eq!(

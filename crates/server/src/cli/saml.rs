@@ -104,7 +104,7 @@ fn verify(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("rejected: {}: {e}", e.rejection().code());
+            eprintln!("rejected: {}: {e}", e.rejection().code());
             ExitCode::FAILURE
         }
     }

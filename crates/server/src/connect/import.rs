@@ -16,8 +16,8 @@ use fedgate_store::{
 };
 use time::OffsetDateTime;
 
-use super::new_id;
 use super::validate;
+use crate::keys::random_bytes;
 
 /// The header row of the SAML template, exactly.
 pub const SAML_TEMPLATE_HEADER: &str = "first name,last name,user login,routing profile name,\
@@ -208,12 +208,13 @@ pub async fn import_users<R: Read + Seek + Send>(
     check_header(&mut reader)?;
     let mut record = csv::StringRecord::new();
     let mut written = 0u64;
+    let ids = OrderedIds::new(now);
     while read(&mut reader, &mut record)? {
         let row = parse_row(&record, &profiles).map_err(|message| {
             ImportError::Changed(format!("line {}: {message}", line_of(&record)))
         })?;
         let user = User {
-            id: UserId::new(new_id()),
+            id: UserId::new(ids.id(written)),
             updated_at: now,
             ..row
         };
@@ -231,6 +232,59 @@ pub async fn import_users<R: Read + Seek + Send>(
     progress(Phase::Committing, 0);
     let created = import.commit().await.map_err(ImportError::Store)?;
     Ok(ImportReport { created })
+}
+
+/// User ids for one import: version-7 UUIDs (RFC 9562) of the import's start, a random part
+/// drawn once, and the row's sequence number in the last bytes, so that the rows of an import
+/// go to the end of every index that holds user ids instead of all over it: the database's
+/// cache keeps up and the import stays linear (random UUIDs made 100,000 rows 15 times slower
+/// than 10,000 on SQLite). The ids stay unique (the random part) and reveal nothing but the
+/// import's time and order, which DescribeUser shows anyway.
+struct OrderedIds {
+    millis: u64,
+    random: [u8; 4],
+}
+
+impl OrderedIds {
+    fn new(now: OffsetDateTime) -> Self {
+        let millis = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        let mut random = [0u8; 4];
+        random.copy_from_slice(random_bytes(4).get(..4).unwrap_or(&[0; 4]));
+        Self { millis, random }
+    }
+
+    fn id(&self, sequence: u64) -> String {
+        let mut bytes = [0u8; 16];
+        let millis = self.millis.to_be_bytes();
+        let sequence = sequence.to_be_bytes();
+        for (target, source) in bytes.iter_mut().zip(millis.iter().skip(2)) {
+            *target = *source;
+        }
+        // Version 7, then the sequence's bits 32..44.
+        let [.., s3, s4, s5, s6, s7] = sequence;
+        bytes[6] = 0x70 | (s3 & 0x0f);
+        bytes[7] = s4;
+        // Variant 10, then the random part.
+        let [r0, r1, r2, r3] = self.random;
+        bytes[8] = 0x80 | (r0 & 0x3f);
+        bytes[9] = r1;
+        bytes[10] = r2;
+        bytes[11] = r3;
+        bytes[12] = s5;
+        bytes[13] = s6;
+        bytes[14] = s7;
+        bytes[15] = 0;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or_default();
+        format!(
+            "{}-{}-{}-{}-{}",
+            part(0..8),
+            part(8..12),
+            part(12..16),
+            part(16..20),
+            part(20..32)
+        )
+    }
 }
 
 /// The template file's content: its header row.
@@ -507,6 +561,20 @@ fn parse_row(record: &csv::StringRecord, profiles: &Profiles) -> Result<User, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn import_ids_are_uuids_in_row_order() {
+        let ids = OrderedIds::new(OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000));
+        let all: Vec<String> = [0, 1, 255, 256, 65_535, 1 << 24, (1 << 24) + 1, 99_999_999]
+            .iter()
+            .map(|n| ids.id(*n))
+            .collect();
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
+        for id in &all {
+            assert_eq!(id.len(), 36);
+            assert_eq!(id.get(14..15), Some("7"));
+        }
+    }
 
     #[test]
     fn the_header_constant_is_the_columns_joined() {

@@ -192,6 +192,9 @@ pub struct PolicyVersion {
 /// policies and the default version of each attached managed policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RolePermissions {
+    /// The role's unique id (`AROA…`): a session of an earlier role of the same name is not a
+    /// session of this one.
+    pub role_id: Option<RoleId>,
     /// The inline policies, by name.
     pub inline: Vec<RolePolicy>,
     /// The attached managed policies and their default version's document, by name.

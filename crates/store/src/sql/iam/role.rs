@@ -117,7 +117,7 @@ pub(crate) async fn permissions(
     // One statement, so one snapshot: the role's row (to tell "no policies" from "no role"),
     // its inline policies, and the default version of each attached managed policy.
     let rows = sqlx::query(
-        "SELECT 0 AS part, '' AS name, '' AS path, '' AS document
+        "SELECT 0 AS part, role_id AS name, '' AS path, '' AS document
          FROM roles WHERE name_key = $1
          UNION ALL
          SELECT 1, rp.policy_name, '', rp.document
@@ -143,6 +143,7 @@ pub(crate) async fn permissions(
         let name: String = row.try_get("name")?;
         let document: String = row.try_get("document")?;
         match row.try_get::<i64, _>("part")? {
+            0 => permissions.role_id = Some(RoleId::new(name)),
             1 => permissions.inline.push(RolePolicy {
                 name: PolicyName::new(name),
                 document,

@@ -1074,3 +1074,66 @@ async fn the_role_picker_escapes_the_relay_state_it_carries() {
             .contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\"")
     );
 }
+
+#[tokio::test]
+async fn the_dev_idp_lists_the_demo_users_and_posts_a_signed_response_to_saml() {
+    use fedgate::demo::{self, DevIdp, DevIdpState};
+    use tower::ServiceExt as _;
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let idp = DevIdp::load_or_create(dir.path(), fedgate::testing::PUBLIC_URL).unwrap();
+    let seeded = demo::seed(&server.state, &idp).await.unwrap();
+    let app = fedgate::http::app_with(
+        server.state.clone(),
+        demo::routes(DevIdpState {
+            idp: std::sync::Arc::new(idp),
+            instance_id: seeded.instance_id.clone(),
+        }),
+    );
+    let send = |request: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    let (status, users) = send(Request::get("/dev-idp").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, 200);
+    for user in ["alice", "bob", "carol"] {
+        assert!(users.contains(&format!("id=\"login-{user}\"")), "{users}");
+    }
+    let (status, metadata) = send(
+        Request::get("/dev-idp/metadata.xml")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(metadata.contains("X509Certificate"));
+    let (status, posting) = send(
+        Request::post("/dev-idp/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("user=alice"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(posting.contains("action=\"/saml\""), "{posting}");
+    assert!(posting.contains("name=\"SAMLResponse\""));
+    assert!(posting.contains(&format!(
+        "value=\"/connect/federate/{}?destination=%2Fccp-v2\"",
+        seeded.instance_id
+    )));
+    let (status, _) = send(
+        Request::post("/dev-idp/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("user=mallory"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+}

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo;
 mod policy;
 mod saml;
 mod serve;
@@ -25,6 +26,9 @@ struct Cli {
 enum Command {
     /// Serve IAM, STS, the sign-in endpoint and the contact-center instance.
     Serve(serve::ServeArgs),
+    /// Serve with a development IdP at /dev-idp and a seeded instance `demo`: the whole
+    /// browser sign-in on this machine.
+    Demo(serve::ServeArgs),
     /// SAML response validation with AWS's rules.
     #[command(subcommand)]
     Saml(saml::SamlCommand),
@@ -44,6 +48,7 @@ pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Saml(command) => saml::run(command),
         Command::Xml(command) => xml::run(command),
         Command::Policy(command) => policy::run(command),

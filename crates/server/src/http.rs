@@ -47,12 +47,20 @@ impl Default for RequestId {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Router::new())
+}
+
+/// The whole application with `extra` routes (`fedgate demo`'s development IdP).
+pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     Router::new()
         .route(
             "/",
             post(crate::query_api::handle).get(crate::query_api::handle),
         )
         .merge(crate::connect::routes())
+        .merge(crate::signin::routes())
+        .merge(crate::web::app::routes())
+        .merge(extra)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn(request_id))
@@ -65,7 +73,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    serve_with(listener, state, Router::new(), shutdown).await
+}
+
+/// [`serve`] with `extra` routes.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    extra: Router<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app_with(state, extra).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -12,6 +12,9 @@
 //! - [`auth`]: who calls (SigV4, sealed session tokens) and whether they may (IAM policies).
 //! - [`sts`], [`iam`]: the actions, one file per STS action, IAM grouped by resource.
 //! - [`connect`]: the contact-center instance API (restJson1) and the CSV user import.
+//! - [`signin`]: the browser sign-in (`POST /saml`, role picker, console, `/connect/federate`);
+//!   [`web`]: sealed cookies, CSRF, security headers and the instance's web app;
+//!   [`demo`]: `fedgate demo`'s development IdP and seed.
 //! - [`config`], [`bootstrap`], [`state`], [`clock`], [`keys`], [`metrics`], [`secret`]: start-up and
 //!   the explicit state every handler receives.
 
@@ -21,6 +24,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod connect;
+pub mod demo;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
@@ -31,7 +35,9 @@ pub mod metrics;
 pub mod query_api;
 pub mod saml_cache;
 pub mod secret;
+pub mod signin;
 pub mod state;
 pub mod sts;
 #[doc(hidden)]
 pub mod testing;
+pub mod web;

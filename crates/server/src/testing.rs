@@ -113,36 +113,13 @@ impl TestServer {
         params: &[(&str, &str)],
         credentials: Option<&Credentials>,
     ) -> TestResponse {
-        let version = if service == "iam" {
-            "2010-05-08"
-        } else {
-            "2011-06-15"
-        };
-        let body = form(
-            params
-                .iter()
-                .copied()
-                .chain(std::iter::once(("Version", version))),
+        let (mut request, body) = query_request(
+            "127.0.0.1:4580",
+            service,
+            params,
+            credentials,
+            self.state.clock.now(),
         );
-        let mut request = Request::builder()
-            .method("POST")
-            .uri("/")
-            .header(header::HOST, "127.0.0.1:4580")
-            .header(
-                header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded; charset=utf-8",
-            )
-            .body(Body::empty())
-            .unwrap_or_default();
-        if let Some(credentials) = credentials {
-            sign(
-                &mut request,
-                body.as_bytes(),
-                service,
-                credentials,
-                self.state.clock.now(),
-            );
-        }
         *request.body_mut() = Body::from(body);
         self.send(request).await
     }
@@ -152,6 +129,43 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
+}
+
+/// An awsQuery request (`POST /` to `host`) to `service` (`sts` or `iam`) with its form body,
+/// signed at `now` with `credentials` unless `None`. The request's own body is left empty, so a
+/// caller can send it over a socket or through the application.
+pub fn query_request(
+    host: &str,
+    service: &str,
+    params: &[(&str, &str)],
+    credentials: Option<&Credentials>,
+    now: OffsetDateTime,
+) -> (Request<Body>, String) {
+    let version = if service == "iam" {
+        "2010-05-08"
+    } else {
+        "2011-06-15"
+    };
+    let body = form(
+        params
+            .iter()
+            .copied()
+            .chain(std::iter::once(("Version", version))),
+    );
+    let mut request = Request::builder()
+        .method("POST")
+        .uri("/")
+        .header(header::HOST, host)
+        .header(
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .body(Body::empty())
+        .unwrap_or_default();
+    if let Some(credentials) = credentials {
+        sign(&mut request, body.as_bytes(), service, credentials, now);
+    }
+    (request, body)
 }
 
 /// `application/x-www-form-urlencoded` of `pairs`.

@@ -21,11 +21,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use base64::Engine as _;
 use fedgate::clock::Clock;
-use fedgate::testing::{Credentials, form, sign};
+use fedgate::testing::{Credentials, query_request};
 use fedgate_xmldsig::{SigningKey, sign_enveloped};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -204,36 +202,13 @@ impl Node {
         params: &[(&str, &str)],
         credentials: Option<&Credentials>,
     ) -> Reply {
-        let version = if service == "iam" {
-            "2010-05-08"
-        } else {
-            "2011-06-15"
-        };
-        let body = form(
-            params
-                .iter()
-                .copied()
-                .chain(std::iter::once(("Version", version))),
+        let (request, body) = query_request(
+            &self.addr.to_string(),
+            service,
+            params,
+            credentials,
+            Clock::System.now(),
         );
-        let mut request = Request::builder()
-            .method("POST")
-            .uri("/")
-            .header(header::HOST, self.addr.to_string())
-            .header(
-                header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded; charset=utf-8",
-            )
-            .body(Body::empty())
-            .unwrap();
-        if let Some(credentials) = credentials {
-            sign(
-                &mut request,
-                body.as_bytes(),
-                service,
-                credentials,
-                Clock::System.now(),
-            );
-        }
         let headers: Vec<(String, String)> = request
             .headers()
             .iter()

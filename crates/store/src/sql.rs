@@ -4,10 +4,11 @@
 
 mod account;
 mod audit;
+pub(crate) mod cache;
 mod connect;
 mod ephemeral;
+mod group_commit;
 mod iam;
-mod replay;
 mod tag;
 
 use std::fmt;
@@ -47,7 +48,10 @@ pub(crate) struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
-    replay: replay::ReplayCache,
+    /// The replay cache's and the audit trail's writer.
+    group_commit: group_commit::GroupCommit,
+    /// Recent reads of IAM and Connect entities; every write below forgets them.
+    cache: std::sync::Arc<cache::ReadCache>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -65,21 +69,32 @@ pub(crate) type Tx = Transaction<'static, Any>;
 pub(crate) type Bound<'q> = Query<'q, Any, AnyArguments>;
 
 impl SqlStore {
-    /// A store over these pools. Starts the replay cache's writing task: call it within the
-    /// Tokio runtime (as `connect` is).
+    /// A store over these pools. Starts the group-commit writer and the cache's timer: call it
+    /// within the Tokio runtime (as `connect` is).
     pub(crate) fn new(read: AnyPool, write: AnyPool, backend: Backend) -> Self {
-        let replay = replay::ReplayCache::start(write.clone());
+        let group_commit = group_commit::GroupCommit::start(write.clone());
         Self {
             read,
             write,
             backend,
-            replay,
+            group_commit,
+            cache: cache::ReadCache::start(),
         }
     }
 
     /// Opens a write transaction, as the backend opens them.
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.write.begin_with(self.backend.begin_write).await?)
+    }
+
+    /// The read cache, for a write that outlives the call that began it (a user import).
+    pub(crate) fn cache(&self) -> std::sync::Arc<cache::ReadCache> {
+        std::sync::Arc::clone(&self.cache)
+    }
+
+    /// The writer that batches the replay cache's and the audit trail's rows.
+    pub(crate) fn group_commit(&self) -> &group_commit::GroupCommit {
+        &self.group_commit
     }
 
     pub(crate) fn read(&self) -> &AnyPool {
@@ -286,7 +301,9 @@ impl Store for SqlStore {
     }
 
     async fn bootstrap_account(&self, candidate: &Account) -> Result<Bootstrapped, StoreError> {
-        account::bootstrap(self, candidate).await
+        self.cache
+            .changing(account::bootstrap(self, candidate))
+            .await
     }
 
     async fn account(&self) -> Result<Account, StoreError> {
@@ -298,15 +315,31 @@ impl Store for SqlStore {
         provider: &SamlProvider,
         tags: &[Tag],
     ) -> Result<(), StoreError> {
-        iam::saml_provider::create(self, provider, tags).await
+        self.cache
+            .changing(iam::saml_provider::create(self, provider, tags))
+            .await
     }
 
     async fn saml_provider(&self, name: &ProviderName) -> Result<SamlProvider, StoreError> {
-        iam::saml_provider::get(self, name).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.providers,
+                name_key(name.as_str()),
+                iam::saml_provider::get(self, name),
+            )
+            .await
     }
 
     async fn list_saml_providers(&self) -> Result<Vec<SamlProvider>, StoreError> {
-        iam::saml_provider::list(self).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.provider_list,
+                String::new(),
+                iam::saml_provider::list(self),
+            )
+            .await
     }
 
     async fn update_saml_provider_metadata(
@@ -315,19 +348,37 @@ impl Store for SqlStore {
         metadata: &str,
         valid_until: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        iam::saml_provider::update_metadata(self, name, metadata, valid_until).await
+        self.cache
+            .changing(iam::saml_provider::update_metadata(
+                self,
+                name,
+                metadata,
+                valid_until,
+            ))
+            .await
     }
 
     async fn delete_saml_provider(&self, name: &ProviderName) -> Result<(), StoreError> {
-        iam::saml_provider::delete(self, name).await
+        self.cache
+            .changing(iam::saml_provider::delete(self, name))
+            .await
     }
 
     async fn create_role(&self, role: &Role, tags: &[Tag]) -> Result<(), StoreError> {
-        iam::role::create(self, role, tags).await
+        self.cache
+            .changing(iam::role::create(self, role, tags))
+            .await
     }
 
     async fn role(&self, name: &RoleName) -> Result<Role, StoreError> {
-        iam::role::get(self, name).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.roles,
+                name_key(name.as_str()),
+                iam::role::get(self, name),
+            )
+            .await
     }
 
     async fn list_roles(
@@ -339,7 +390,9 @@ impl Store for SqlStore {
     }
 
     async fn update_role(&self, name: &RoleName, update: &RoleUpdate) -> Result<(), StoreError> {
-        iam::role::update(self, name, update).await
+        self.cache
+            .changing(iam::role::update(self, name, update))
+            .await
     }
 
     async fn update_role_trust_policy(
@@ -347,15 +400,24 @@ impl Store for SqlStore {
         name: &RoleName,
         trust_policy: &str,
     ) -> Result<(), StoreError> {
-        iam::role::update_trust_policy(self, name, trust_policy).await
+        self.cache
+            .changing(iam::role::update_trust_policy(self, name, trust_policy))
+            .await
     }
 
     async fn delete_role(&self, name: &RoleName) -> Result<(), StoreError> {
-        iam::role::delete(self, name).await
+        self.cache.changing(iam::role::delete(self, name)).await
     }
 
     async fn role_permissions(&self, name: &RoleName) -> Result<RolePermissions, StoreError> {
-        iam::role::permissions(self, name).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.permissions,
+                name_key(name.as_str()),
+                iam::role::permissions(self, name),
+            )
+            .await
     }
 
     async fn put_role_policy(
@@ -364,7 +426,9 @@ impl Store for SqlStore {
         policy: &PolicyName,
         document: &str,
     ) -> Result<(), StoreError> {
-        iam::role_policy::put(self, role, policy, document).await
+        self.cache
+            .changing(iam::role_policy::put(self, role, policy, document))
+            .await
     }
 
     async fn role_policy(
@@ -388,7 +452,9 @@ impl Store for SqlStore {
         role: &RoleName,
         policy: &PolicyName,
     ) -> Result<(), StoreError> {
-        iam::role_policy::delete(self, role, policy).await
+        self.cache
+            .changing(iam::role_policy::delete(self, role, policy))
+            .await
     }
 
     async fn create_managed_policy(
@@ -396,7 +462,9 @@ impl Store for SqlStore {
         policy: &NewManagedPolicy,
         tags: &[Tag],
     ) -> Result<ManagedPolicy, StoreError> {
-        iam::managed_policy::create(self, policy, tags).await
+        self.cache
+            .changing(iam::managed_policy::create(self, policy, tags))
+            .await
     }
 
     async fn managed_policy(&self, key: &PolicyKey) -> Result<ManagedPolicy, StoreError> {
@@ -413,7 +481,9 @@ impl Store for SqlStore {
     }
 
     async fn delete_managed_policy(&self, key: &PolicyKey) -> Result<(), StoreError> {
-        iam::managed_policy::delete(self, key).await
+        self.cache
+            .changing(iam::managed_policy::delete(self, key))
+            .await
     }
 
     async fn policy_version(
@@ -425,11 +495,15 @@ impl Store for SqlStore {
     }
 
     async fn attach_role_policy(&self, role: &RoleName, key: &PolicyKey) -> Result<(), StoreError> {
-        iam::attachment::attach(self, role, key).await
+        self.cache
+            .changing(iam::attachment::attach(self, role, key))
+            .await
     }
 
     async fn detach_role_policy(&self, role: &RoleName, key: &PolicyKey) -> Result<(), StoreError> {
-        iam::attachment::detach(self, role, key).await
+        self.cache
+            .changing(iam::attachment::detach(self, role, key))
+            .await
     }
 
     async fn list_attached_role_policies(
@@ -441,7 +515,7 @@ impl Store for SqlStore {
     }
 
     async fn tag_resource(&self, target: TagTarget<'_>, tags: &[Tag]) -> Result<(), StoreError> {
-        tag::tag(self, target, tags).await
+        self.cache.changing(tag::tag(self, target, tags)).await
     }
 
     async fn untag_resource(
@@ -449,7 +523,7 @@ impl Store for SqlStore {
         target: TagTarget<'_>,
         keys: &[String],
     ) -> Result<(), StoreError> {
-        tag::untag(self, target, keys).await
+        self.cache.changing(tag::untag(self, target, keys)).await
     }
 
     async fn tags(&self, target: TagTarget<'_>) -> Result<Vec<Tag>, StoreError> {
@@ -462,7 +536,7 @@ impl Store for SqlStore {
         assertion_id: &str,
         expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        self.replay
+        self.group_commit
             .insert_once(issuer, assertion_id, expires_at)
             .await
     }
@@ -516,15 +590,31 @@ impl Store for SqlStore {
     }
 
     async fn create_instance(&self, new: &NewInstance) -> Result<Instance, StoreError> {
-        connect::instance::create(self, new).await
+        self.cache
+            .changing(connect::instance::create(self, new))
+            .await
     }
 
     async fn instance(&self, id: &InstanceId) -> Result<Instance, StoreError> {
-        connect::instance::get(self, id).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.instances,
+                id.as_str().to_owned(),
+                connect::instance::get(self, id),
+            )
+            .await
     }
 
     async fn instance_by_alias(&self, alias: &InstanceAlias) -> Result<Instance, StoreError> {
-        connect::instance::by_alias(self, alias).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.instances_by_alias,
+                name_key(alias.as_str()),
+                connect::instance::by_alias(self, alias),
+            )
+            .await
     }
 
     async fn list_instances(&self, page: &PageRequest) -> Result<Page<Instance>, StoreError> {
@@ -532,7 +622,9 @@ impl Store for SqlStore {
     }
 
     async fn delete_instance(&self, id: &InstanceId) -> Result<(), StoreError> {
-        connect::instance::delete(self, id).await
+        self.cache
+            .changing(connect::instance::delete(self, id))
+            .await
     }
 
     async fn create_security_profile(
@@ -540,7 +632,9 @@ impl Store for SqlStore {
         instance: &InstanceId,
         profile: &SecurityProfile,
     ) -> Result<(), StoreError> {
-        connect::profile::create_security(self, instance, profile).await
+        self.cache
+            .changing(connect::profile::create_security(self, instance, profile))
+            .await
     }
 
     async fn security_profile(
@@ -548,7 +642,14 @@ impl Store for SqlStore {
         instance: &InstanceId,
         id: &SecurityProfileId,
     ) -> Result<SecurityProfile, StoreError> {
-        connect::profile::security(self, instance, id).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.security_profiles,
+                cache::key(&[instance.as_str(), id.as_str()]),
+                connect::profile::security(self, instance, id),
+            )
+            .await
     }
 
     async fn list_security_profiles(
@@ -564,7 +665,9 @@ impl Store for SqlStore {
         instance: &InstanceId,
         profile: &SecurityProfile,
     ) -> Result<(), StoreError> {
-        connect::profile::update_security(self, instance, profile).await
+        self.cache
+            .changing(connect::profile::update_security(self, instance, profile))
+            .await
     }
 
     async fn list_routing_profiles(
@@ -581,11 +684,20 @@ impl Store for SqlStore {
         user: &User,
         tags: &[Tag],
     ) -> Result<(), StoreError> {
-        connect::user::create(self, instance, user, tags).await
+        self.cache
+            .changing(connect::user::create(self, instance, user, tags))
+            .await
     }
 
     async fn user(&self, instance: &InstanceId, id: &UserId) -> Result<User, StoreError> {
-        connect::user::get(self, instance, id).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.users,
+                cache::key(&[instance.as_str(), id.as_str()]),
+                connect::user::get(self, instance, id),
+            )
+            .await
     }
 
     async fn user_by_username(
@@ -593,7 +705,14 @@ impl Store for SqlStore {
         instance: &InstanceId,
         username: &Username,
     ) -> Result<User, StoreError> {
-        connect::user::by_username(self, instance, username).await
+        let cache = &self.cache;
+        cache
+            .through(
+                &cache.users_by_username,
+                cache::key(&[instance.as_str(), username.as_str()]),
+                connect::user::by_username(self, instance, username),
+            )
+            .await
     }
 
     async fn list_users(
@@ -619,11 +738,15 @@ impl Store for SqlStore {
         id: &UserId,
         update: &UserUpdate,
     ) -> Result<(), StoreError> {
-        connect::user::update(self, instance, id, update).await
+        self.cache
+            .changing(connect::user::update(self, instance, id, update))
+            .await
     }
 
     async fn delete_user(&self, instance: &InstanceId, id: &UserId) -> Result<(), StoreError> {
-        connect::user::delete(self, instance, id).await
+        self.cache
+            .changing(connect::user::delete(self, instance, id))
+            .await
     }
 
     async fn set_agent_status(

@@ -9,16 +9,21 @@ use crate::model::{AuditEvent, AuditRecord, Outcome};
 
 /// Events per `INSERT`: one statement is atomic by itself, and a sign-in burst's batch of
 /// events costs one round trip (6 parameters each, far below SQLite's 32766).
-const EVENTS_PER_STATEMENT: usize = 256;
+pub(super) const EVENTS_PER_STATEMENT: usize = 256;
 
+/// Appends events: up to one statement's worth with the other sign-ins' (group commit), more in
+/// a transaction of their own.
 pub(super) async fn append(db: &SqlStore, events: &[AuditEvent]) -> Result<(), StoreError> {
     match events {
         [] => Ok(()),
-        events if events.len() <= EVENTS_PER_STATEMENT => insert(db.write(), events).await,
+        events if events.len() <= EVENTS_PER_STATEMENT => {
+            db.group_commit().append_audit(events).await
+        }
         events => {
             let mut tx = db.begin().await?;
             for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-                insert(&mut *tx, chunk).await?;
+                let chunk: Vec<&AuditEvent> = chunk.iter().collect();
+                insert(&mut *tx, &chunk).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -27,10 +32,10 @@ pub(super) async fn append(db: &SqlStore, events: &[AuditEvent]) -> Result<(), S
 }
 
 /// Inserts `events` with one multi-row `INSERT`.
-async fn insert<'c>(
+pub(super) async fn insert<'c>(
     executor: impl Executor<'c, Database = Any>,
-    events: &[AuditEvent],
-) -> Result<(), StoreError> {
+    events: &[&AuditEvent],
+) -> Result<(), sqlx::Error> {
     let head = "INSERT INTO audit_events (at, request_id, actor, action, outcome, detail)";
     let mut query = sqlx::query(insert_rows(head, events.len(), 6));
     for event in events {

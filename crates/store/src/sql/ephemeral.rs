@@ -1,4 +1,4 @@
-//! Rows that expire: revocable sessions, one-time tokens (the replay cache is `replay.rs`), and
+//! Rows that expire: revocable sessions, one-time tokens (the replay cache is in `group_commit.rs`), and
 //! the purge of all three. Every check that must hold across nodes is one statement that the
 //! database makes atomic: an insert that a unique key refuses, a delete that only one caller can
 //! win.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
@@ -14,6 +15,7 @@ use crate::model::{
     AgentStatus, InstanceId, Page, PageRequest, PhoneConfig, PhoneType, RoutingProfileId,
     SecurityProfileId, Tag, User, UserId, UserUpdate, Username,
 };
+use crate::sql::cache::ReadCache;
 use crate::sql::{Owner, SqlStore, Tx, insert_rows, instant, owned_page, seconds, small, tag};
 use crate::store::UserImport;
 use crate::{Conflict, Entity, StoreError};
@@ -242,6 +244,7 @@ pub(crate) async fn begin_import(
     require_instance(&mut tx, instance).await?;
     Ok(Box::new(Import {
         tx,
+        cache: db.cache(),
         instance: instance.clone(),
         pending: Vec::new(),
         added: 0,
@@ -257,6 +260,8 @@ const USERS_PER_STATEMENT: usize = 200;
 /// written `USERS_PER_STATEMENT` at a time.
 struct Import {
     tx: Tx,
+    /// Forgotten once the users are created.
+    cache: Arc<ReadCache>,
     instance: InstanceId,
     pending: Vec<User>,
     added: u64,
@@ -311,6 +316,7 @@ impl UserImport for Import {
         // After a failure, flush refuses, and dropping the transaction rolls it back.
         self.flush().await?;
         self.tx.commit().await?;
+        self.cache.forget();
         Ok(self.added)
     }
 }

@@ -886,45 +886,29 @@ async fn administrators_manage_users_and_import_csv_all_or_nothing() {
     assert!(!search.body.contains("<td>dave</td>"));
     let token = csrf(&list.body);
 
-    let header = fedgate::connect::import::SAML_TEMPLATE_HEADER;
-    let bad = format!(
-        "{header}\nErin,E,erin,Basic Routing Profile,Agent,soft,,no,0\nFred,F,fred,Nope,Agent,soft,,no,0\n"
-    );
-    let refused = post(
-        &server,
-        "/app/acme/users/import",
-        &form(&[("csrf", &token), ("csv", &bad)]),
-        &refs,
-    )
-    .await;
-    assert_eq!(refused.status, 200);
+    // The page's form uploads a file, with its CSRF token as a part of the same form.
     assert!(
-        refused.body.contains("No user was created"),
+        list.body.contains("enctype=\"multipart/form-data\""),
         "{}",
-        refused.body
+        list.body
     );
-    assert!(refused.body.contains("Line 3"), "{}", refused.body);
-    assert!(!refused.body.contains("<td>erin</td>"));
+    assert!(
+        list.body
+            .contains("<input type=\"file\" id=\"csv\" name=\"csv\" accept=\".csv,text/csv\""),
+        "{}",
+        list.body
+    );
 
-    let forged = post(
-        &server,
-        "/app/acme/users/import",
-        &form(&[("csv", &bad)]),
-        &refs,
-    )
-    .await;
-    assert_eq!(forged.status, 403);
-
-    let good = format!("{header}\nErin,E,erin,Basic Routing Profile,Agent,soft,,no,0\n");
-    let created = post(
-        &server,
-        "/app/acme/users/import",
-        &form(&[("csrf", &token), ("csv", &good)]),
-        &refs,
-    )
-    .await;
-    assert!(created.body.contains("Created 1 users"), "{}", created.body);
-    assert!(created.body.contains("<td>erin</td>"));
+    let header = fedgate::connect::import::SAML_TEMPLATE_HEADER;
+    let good = format!(
+        "{header}\nErin,E,erin,Basic Routing Profile,Agent,soft,,no,0\nGus,G,gus,Basic Routing Profile,Agent|Admin,desk,+14155550100,yes,30\n"
+    );
+    let created = upload(&server, &[("csrf", &token)], good.as_bytes(), &refs).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(created.body.contains("Created 2 users"), "{}", created.body);
+    assert!(created.body.contains("<td>erin</td>"), "{}", created.body);
+    assert!(created.body.contains("<td>gus</td>"), "{}", created.body);
+    assert_secure_headers(&created);
 
     let profiles = get(&server, "/app/acme/security-profiles", &refs).await;
     assert!(profiles.body.contains("MetricsOnly"));
@@ -935,6 +919,173 @@ async fn administrators_manage_users_and_import_csv_all_or_nothing() {
         settings.body
     );
     assert!(settings.body.contains("/connect/federate/"));
+}
+
+/// `POST /app/acme/users/import` as `multipart/form-data`: the text `fields`, then the file
+/// part `csv` holding `file`.
+async fn upload(
+    server: &TestServer,
+    fields: &[(&str, &str)],
+    file: &[u8],
+    cookies: &[&str],
+) -> TestResponse {
+    const BOUNDARY: &str = "----fedgate-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csv\"; filename=\"users.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method("POST")
+        .uri("/app/acme/users/import")
+        .header(header::HOST, "127.0.0.1:4580")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(header::COOKIE, cookies.join("; "))
+        .body(Body::from(body))
+        .unwrap();
+    server.send(request).await
+}
+
+/// Bob, signed in to the instance "acme" as an administrator: his cookies and the page's CSRF
+/// token.
+async fn administrator(server: &TestServer) -> (Vec<String>, String) {
+    let id = instance(server).await;
+    let (_, cookies) = federate(server, "bob", ROLE_ARN, &format!("/connect/federate/{id}")).await;
+    let refs: Vec<&str> = cookies.iter().map(String::as_str).collect();
+    let list = get(server, "/app/acme/users", &refs).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let token = csrf(&list.body);
+    (cookies, token)
+}
+
+/// The logins listed on the user management page.
+async fn logins(server: &TestServer, cookies: &[&str]) -> Vec<String> {
+    let list = get(server, "/app/acme/users", cookies).await;
+    list.body
+        .split("<tr><td>")
+        .skip(1)
+        .map(|row| row.split("</td>").next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_csv_upload_with_a_bad_row_creates_nobody_and_names_the_row() {
+    let server = start().await;
+    let (cookies, token) = administrator(&server).await;
+    let refs: Vec<&str> = cookies.iter().map(String::as_str).collect();
+    let before = logins(&server, &refs).await;
+    assert!(before.contains(&"alice".to_owned()), "{before:?}");
+
+    let header = fedgate::connect::import::SAML_TEMPLATE_HEADER;
+    let bad = format!(
+        "{header}\nErin,E,erin,Basic Routing Profile,Agent,soft,,no,0\nFred,F,fred,Nope,Agent,soft,,no,0\n"
+    );
+    let refused = upload(&server, &[("csrf", &token)], bad.as_bytes(), &refs).await;
+    assert_eq!(refused.status, 200, "{}", refused.body);
+    assert!(
+        refused.body.contains("No user was created"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("<li>Line 3:"), "{}", refused.body);
+    assert!(refused.body.contains("Nope"), "{}", refused.body);
+    assert_eq!(logins(&server, &refs).await, before);
+
+    // The CONNECT_MANAGED template (email and password columns) is refused on a SAML instance.
+    let managed = "first name,last name,email address,password,user login,routing profile name,security_profile_name_1|security_profile_name_2,phone type (soft/desk),phone number,soft phone auto accept (yes/no),ACW timeout (seconds)\nErin,E,erin@example.com,Secret1!,erin,Basic Routing Profile,Agent,soft,,no,0\n";
+    let refused = upload(&server, &[("csrf", &token)], managed.as_bytes(), &refs).await;
+    assert!(
+        refused.body.contains("No user was created"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(logins(&server, &refs).await, before);
+
+    let empty = upload(&server, &[("csrf", &token)], b"", &refs).await;
+    assert!(
+        empty.body.contains("choose a CSV file to upload"),
+        "{}",
+        empty.body
+    );
+}
+
+#[tokio::test]
+async fn a_csv_upload_without_the_csrf_token_is_refused() {
+    let server = start().await;
+    let (cookies, token) = administrator(&server).await;
+    let refs: Vec<&str> = cookies.iter().map(String::as_str).collect();
+    let before = logins(&server, &refs).await;
+    let header = fedgate::connect::import::SAML_TEMPLATE_HEADER;
+    let good = format!("{header}\nErin,E,erin,Basic Routing Profile,Agent,soft,,no,0\n");
+
+    let missing = upload(&server, &[], good.as_bytes(), &refs).await;
+    assert_eq!(missing.status, 403, "{}", missing.body);
+    let wrong = "x".repeat(token.len());
+    let forged = upload(&server, &[("csrf", &wrong)], good.as_bytes(), &refs).await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    // The old url-encoded form is not an upload of this page's form.
+    let encoded = post(
+        &server,
+        "/app/acme/users/import",
+        &form(&[("csrf", &token), ("csv", &good)]),
+        &refs,
+    )
+    .await;
+    assert_eq!(encoded.status, 403, "{}", encoded.body);
+    assert_eq!(logins(&server, &refs).await, before);
+
+    // Without a session, the upload is not read at all.
+    let anonymous = upload(&server, &[("csrf", &token)], good.as_bytes(), &[]).await;
+    assert_eq!(anonymous.status, 401);
+    assert!(anonymous.body.contains(fedgate::signin::SESSION_EXPIRED));
+    assert_eq!(logins(&server, &refs).await, before);
+}
+
+#[tokio::test]
+async fn an_oversize_csv_upload_is_refused_with_a_message_and_creates_nobody() {
+    use fedgate::web::admin::MAX_CSV_BYTES;
+    let server = start().await;
+    let (cookies, token) = administrator(&server).await;
+    let refs: Vec<&str> = cookies.iter().map(String::as_str).collect();
+    let before = logins(&server, &refs).await;
+    let header = fedgate::connect::import::SAML_TEMPLATE_HEADER;
+    let mut csv = format!("{header}\n");
+    let mut row = 0;
+    while csv.len() <= MAX_CSV_BYTES {
+        csv.push_str(&format!(
+            "First,Last,user{row},Basic Routing Profile,Agent,soft,,no,0\n"
+        ));
+        row += 1;
+    }
+    // Just over the file's limit (within the body's), and far over the body's limit.
+    for file in [csv.clone(), csv.repeat(2)] {
+        let refused = upload(&server, &[("csrf", &token)], file.as_bytes(), &refs).await;
+        assert_eq!(refused.status, 413, "{}", refused.body);
+        assert!(
+            refused
+                .body
+                .contains("No user was created: the file is larger than 2 MiB."),
+            "{}",
+            refused.body
+        );
+        assert_secure_headers(&refused);
+    }
+    assert_eq!(logins(&server, &refs).await, before);
 }
 
 #[tokio::test]

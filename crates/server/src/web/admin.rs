@@ -6,8 +6,9 @@
 use std::io::Cursor;
 
 use axum::Router;
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -23,14 +24,24 @@ use crate::signin::session_expired_page;
 use crate::state::AppState;
 use crate::web::{self, csrf_field, csrf_ok, encode_component, escape, page};
 
-/// Largest pasted CSV accepted, in bytes (the form's body limit is 2 MiB).
+/// Largest uploaded CSV file accepted, in bytes.
 pub const MAX_CSV_BYTES: usize = 2 * 1024 * 1024;
+/// The import route's body limit: the file plus room for the CSRF field and the multipart
+/// framing. A larger body is refused while it streams in.
+const MAX_IMPORT_BODY_BYTES: usize = MAX_CSV_BYTES + 64 * 1024;
+/// Longest CSRF field read from the upload form (the token is 32 characters).
+const MAX_CSRF_FIELD_BYTES: usize = 256;
+/// Most parts read from the upload form (it has two).
+const MAX_IMPORT_PARTS: usize = 8;
 
 /// The routes of the administration pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/app/{alias}/users", get(users))
-        .route("/app/{alias}/users/import", post(import_csv))
+        .route(
+            "/app/{alias}/users/import",
+            post(import_csv).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES)),
+        )
         .route("/app/{alias}/users/create", post(create_user))
         .route("/app/{alias}/users/{id}", get(edit_page).post(edit_user))
         .route("/app/{alias}/users/{id}/delete", post(delete_user))
@@ -119,47 +130,130 @@ async fn users_page(
         })
         .collect();
     let body = format!(
-        "<h1>User management</h1>{message}<form action=\"/app/{alias}/users\" method=\"get\" role=\"search\"><label>Search <input type=\"search\" name=\"q\" value=\"{q}\"></label> <button type=\"submit\">Search</button></form><table><thead><tr><th>Login</th><th>Name</th><th></th></tr></thead><tbody id=\"users\">{rows}</tbody></table><h2>Add a user</h2><form action=\"/app/{alias}/users/create\" method=\"post\">{csrf}<p><label>Login (the IdP's RoleSessionName) <input name=\"login\" required></label></p><p><label>First name <input name=\"first\" required></label> <label>Last name <input name=\"last\" required></label></p><fieldset><legend>Security profiles</legend>{checkboxes}</fieldset><button type=\"submit\">Create</button></form><h2>Add users from CSV</h2><p>Paste the SAML template (<code>{header}</code>): every row is created, or none.</p><form action=\"/app/{alias}/users/import\" method=\"post\">{csrf}<label for=\"csv\">CSV</label><br><textarea id=\"csv\" name=\"csv\" rows=\"8\" cols=\"80\"></textarea><br><button type=\"submit\">Upload</button></form>",
+        "<h1>User management</h1>{message}<form action=\"/app/{alias}/users\" method=\"get\" role=\"search\"><label>Search <input type=\"search\" name=\"q\" value=\"{q}\"></label> <button type=\"submit\">Search</button></form><table><thead><tr><th>Login</th><th>Name</th><th></th></tr></thead><tbody id=\"users\">{rows}</tbody></table><h2>Add a user</h2><form action=\"/app/{alias}/users/create\" method=\"post\">{csrf}<p><label>Login (the IdP's RoleSessionName) <input name=\"login\" required></label></p><p><label>First name <input name=\"first\" required></label> <label>Last name <input name=\"last\" required></label></p><fieldset><legend>Security profiles</legend>{checkboxes}</fieldset><button type=\"submit\">Create</button></form><h2>Add users from CSV</h2><p>Upload a file in the SAML template (<code>{header}</code>, no email or password columns; at most {max_mib} MiB): every row is created, or none.</p><form action=\"/app/{alias}/users/import\" method=\"post\" enctype=\"multipart/form-data\">{csrf}<label for=\"csv\">CSV file</label> <input type=\"file\" id=\"csv\" name=\"csv\" accept=\".csv,text/csv\" required> <button type=\"submit\" id=\"upload\">Upload</button></form>",
         q = escape(search),
         header = escape(import::SAML_TEMPLATE_HEADER),
+        max_mib = MAX_CSV_BYTES / (1024 * 1024),
         csrf = csrf_field(&session.csrf),
         checkboxes = checkboxes(&profiles_of(state, &instance).await, &[]),
     );
     page(StatusCode::OK, "User management", &body)
 }
 
-#[derive(Debug, Deserialize)]
-struct ImportForm {
+/// What the upload form sent, read within its bounds.
+#[derive(Debug, Default)]
+struct ImportUpload {
     csrf: Option<String>,
-    csv: Option<String>,
+    csv: Option<Vec<u8>>,
 }
 
-/// `POST /app/{alias}/users/import`: the CSV importer, all or nothing.
+/// Why an upload was not read.
+#[derive(Debug)]
+enum UploadError {
+    /// The file, or the whole body, is over its limit.
+    TooLarge,
+    /// Not a well-formed form of ours.
+    Malformed,
+}
+
+impl From<MultipartError> for UploadError {
+    fn from(error: MultipartError) -> Self {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::TooLarge
+        } else {
+            Self::Malformed
+        }
+    }
+}
+
+/// Reads the form's `csrf` and `csv` parts; unknown parts are skipped, every part is bounded.
+async fn read_upload(multipart: &mut Multipart) -> Result<ImportUpload, UploadError> {
+    let mut upload = ImportUpload::default();
+    let mut parts = 0;
+    while let Some(mut field) = multipart.next_field().await? {
+        parts += 1;
+        if parts > MAX_IMPORT_PARTS {
+            return Err(UploadError::Malformed);
+        }
+        match field.name() {
+            Some("csrf") => {
+                let bytes = read_bounded(&mut field, MAX_CSRF_FIELD_BYTES)
+                    .await?
+                    .ok_or(UploadError::Malformed)?;
+                upload.csrf = Some(String::from_utf8(bytes).map_err(|_| UploadError::Malformed)?);
+            }
+            Some("csv") => {
+                upload.csv = Some(
+                    read_bounded(&mut field, MAX_CSV_BYTES)
+                        .await?
+                        .ok_or(UploadError::TooLarge)?,
+                );
+            }
+            _ => {
+                // Drained so the next part can be read; the body limit bounds it.
+                while field.chunk().await?.is_some() {}
+            }
+        }
+    }
+    Ok(upload)
+}
+
+/// The part's bytes, or `None` once they pass `limit` (the rest is not read).
+async fn read_bounded(
+    field: &mut Field<'_>,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, MultipartError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        // SECURITY: memory is bounded by the limit, not by what the client sends.
+        if bytes.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
+}
+
+/// `POST /app/{alias}/users/import` (`multipart/form-data`: `csrf`, and the file `csv`): the
+/// CSV importer, all or nothing.
 async fn import_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(alias): Path<String>,
-    form: Result<Form<ImportForm>, FormRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let session = match with_permission(&state, &headers, &alias, "Users.Create").await {
         Ok(session) => session,
         Err(response) => return response,
     };
-    let Ok(Form(form)) = form else {
+    let Ok(mut multipart) = multipart else {
         return web::csrf_refused();
     };
-    if !csrf_ok(&session.csrf, form.csrf.as_deref()) {
+    let upload = match read_upload(&mut multipart).await {
+        Ok(upload) => upload,
+        Err(UploadError::TooLarge) => {
+            let message = format!(
+                "<p class=\"error\" role=\"alert\" id=\"import-result\">No user was created: the file is larger than {} MiB.</p>",
+                MAX_CSV_BYTES / (1024 * 1024)
+            );
+            let mut response = users_page(&state, &session, "", &message).await;
+            *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            return response;
+        }
+        Err(UploadError::Malformed) => return web::csrf_refused(),
+    };
+    // SECURITY: a cross-site form must not create users; the token is a part of the form.
+    if !csrf_ok(&session.csrf, upload.csrf.as_deref()) {
         return web::csrf_refused();
     }
-    let text = form.csv.unwrap_or_default();
-    if text.len() > MAX_CSV_BYTES {
-        let message = "<p class=\"error\" role=\"alert\" id=\"import-result\">No user was created: the file is too large.</p>";
+    let Some(csv) = upload.csv.filter(|csv| !csv.is_empty()) else {
+        let message = "<p class=\"error\" role=\"alert\" id=\"import-result\">No user was created: choose a CSV file to upload.</p>";
         return users_page(&state, &session, "", message).await;
-    }
+    };
     let result = import::import_users(
         state.store.as_ref(),
         &InstanceId::new(session.instance_id.clone()),
-        Cursor::new(text.into_bytes()),
+        Cursor::new(csv),
         state.clock.now(),
         &|_, _| {},
     )

@@ -774,17 +774,17 @@ async fn a_role_session_named_like_a_user_gets_a_federation_token() {
         FederationToken::open(&server.state.keys, access, server.state.clock.now()).unwrap();
     assert_eq!(opened.username, "alice");
     assert_eq!(opened.instance_id, instance);
-    let id = TokenId::new(opened.token_id);
+    let id = TokenId::new(opened.token_id.clone());
     let store = &server.state.store;
     assert!(
         store
-            .redeem_one_time_token(&id, server.state.clock.now())
+            .redeem_one_time_token(&id, opened.expiry())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .redeem_one_time_token(&id, server.state.clock.now())
+            .redeem_one_time_token(&id, opened.expiry())
             .await
             .unwrap()
     );

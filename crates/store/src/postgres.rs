@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "connect",
         include_str!("../migrations/postgres/0002_connect.sql"),
     ),
+    (
+        3,
+        "redeemed_tokens",
+        include_str!("../migrations/postgres/0003_redeemed_tokens.sql"),
+    ),
 ];
 
 /// Whether `url` names a PostgreSQL database.

@@ -537,12 +537,12 @@ impl Store for SqlStore {
         expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         self.group_commit
-            .insert_once(issuer, assertion_id, expires_at)
+            .insert_assertion_once(issuer, assertion_id, expires_at)
             .await
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        ephemeral::create_session(self, session).await
+        self.group_commit.create_session(session).await
     }
 
     async fn active_session(
@@ -561,20 +561,12 @@ impl Store for SqlStore {
         ephemeral::revoke_sessions_of(self, subject).await
     }
 
-    async fn store_one_time_token(
-        &self,
-        id: &TokenId,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        ephemeral::store_one_time_token(self, id, expires_at).await
-    }
-
     async fn redeem_one_time_token(
         &self,
         id: &TokenId,
-        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        ephemeral::redeem_one_time_token(self, id, now).await
+        self.group_commit.redeem_token_once(id, expires_at).await
     }
 
     async fn purge_expired(&self, now: OffsetDateTime, batch: u32) -> Result<Purged, StoreError> {

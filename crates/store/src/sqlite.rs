@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "connect",
         include_str!("../migrations/sqlite/0002_connect.sql"),
     ),
+    (
+        3,
+        "redeemed_tokens",
+        include_str!("../migrations/sqlite/0003_redeemed_tokens.sql"),
+    ),
 ];
 
 /// How long (in milliseconds) a statement waits for another process's lock before it fails.

@@ -210,7 +210,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Opens a revocable session.
+    /// Opens a revocable session. `Conflict(AlreadyExists(Session))` if its id is taken.
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
 
     /// The session with this id if it is neither revoked nor expired at `now`, else
@@ -228,19 +228,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// many there were.
     async fn revoke_sessions_of(&self, subject: &str) -> Result<u64, StoreError>;
 
-    /// Stores a one-time token, redeemable until `expires_at`.
-    async fn store_one_time_token(
-        &self,
-        id: &TokenId,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-
-    /// Redeems a one-time token: true exactly once, and only before it expires, across every
-    /// node sharing the database.
+    /// Redeems a one-time token: true the first time its id is redeemed, false ever after,
+    /// across every node sharing the database. Tokens are sealed by the server and carry their
+    /// own expiry, which the caller checks first; pass it as `expires_at`: the redemption is
+    /// kept at least until then. An id longer than 1024 bytes is `LimitExceeded`.
     async fn redeem_one_time_token(
         &self,
         id: &TokenId,
-        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
     /// Deletes at most `batch` expired rows from each of the replay cache, the sessions and the

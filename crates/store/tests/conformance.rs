@@ -716,28 +716,24 @@ async fn sessions_and_one_time_tokens(store: &dyn Store) {
 
     let token = TokenId::new("t-1");
     let expires = NOW + Duration::minutes(1);
-    store.store_one_time_token(&token, expires).await.unwrap();
-    assert!(matches!(
-        store.store_one_time_token(&token, expires).await,
-        Err(StoreError::Conflict(Conflict::AlreadyExists(
-            Entity::OneTimeToken
-        )))
-    ));
+    assert!(store.redeem_one_time_token(&token, expires).await.unwrap());
     assert!(
         !store.redeem_one_time_token(&token, expires).await.unwrap(),
-        "expired at its expiry"
-    );
-    assert!(store.redeem_one_time_token(&token, NOW).await.unwrap());
-    assert!(
-        !store.redeem_one_time_token(&token, NOW).await.unwrap(),
         "only once"
     );
     assert!(
-        !store
-            .redeem_one_time_token(&TokenId::new("never"), NOW)
+        store
+            .redeem_one_time_token(&TokenId::new("t-other"), expires)
             .await
-            .unwrap()
+            .unwrap(),
+        "each token once"
     );
+    assert!(matches!(
+        store
+            .redeem_one_time_token(&TokenId::new("t".repeat(1025)), expires)
+            .await,
+        Err(StoreError::LimitExceeded(_))
+    ));
 }
 
 async fn purge(store: &dyn Store) {
@@ -788,15 +784,28 @@ async fn purge(store: &dyn Store) {
             .unwrap()
     );
 
-    store
-        .store_one_time_token(&TokenId::new("t-2"), NOW + Duration::minutes(1))
-        .await
-        .unwrap();
+    let token = TokenId::new("t-2");
+    let token_expires = NOW + Duration::minutes(1);
+    assert!(
+        store
+            .redeem_one_time_token(&token, token_expires)
+            .await
+            .unwrap()
+    );
+    // SECURITY: the redemption outlives the token: not purged before the token expires.
+    let purged = store.purge_expired(NOW, 100).await.unwrap();
+    assert_eq!(purged.one_time_tokens, 0);
+    assert!(
+        !store
+            .redeem_one_time_token(&token, token_expires)
+            .await
+            .unwrap()
+    );
     let purged = store.purge_expired(later, 100).await.unwrap();
     assert_eq!(
         (purged.sessions, purged.one_time_tokens),
-        (1, 1),
-        "the instance session and the unredeemed token"
+        (1, 3),
+        "the instance session and the three redeemed tokens"
     );
     assert_eq!(
         purged.assertions, 5,
@@ -1604,13 +1613,10 @@ async fn replay_burst(url: String) {
 async fn token_race(url: String) {
     let nodes = two_nodes(&url).await;
     let token = TokenId::new("raced");
-    nodes[0]
-        .store_one_time_token(&token, NOW + Duration::minutes(1))
-        .await
-        .unwrap();
+    let expires = NOW + Duration::minutes(1);
     let wins = race(nodes, 32, move |store| {
         let token = token.clone();
-        async move { store.redeem_one_time_token(&token, NOW).await.unwrap() }
+        async move { store.redeem_one_time_token(&token, expires).await.unwrap() }
     })
     .await;
     assert_eq!(wins, 1, "exactly one of 32 concurrent redemptions succeeds");

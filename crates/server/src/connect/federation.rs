@@ -5,13 +5,13 @@
 //! in the instance.
 //!
 //! The access token is a sealed [`FederationToken`] (AES-256-GCM under the server's key,
-//! purpose `FederationToken`), short-lived, whose id is stored as a one-time token: the
-//! instance's sign-in page ([`FederationToken::open`], then the store's
-//! `redeem_one_time_token`) accepts it once. The refresh token is sealed the same way; nothing
-//! redeems it yet.
+//! purpose `FederationToken`), short-lived, with a random id: the instance's sign-in page
+//! ([`FederationToken::open`], then the store's `redeem_one_time_token`, which records the id
+//! until the token expires) accepts it once. Issuing one writes nothing. The refresh token is
+//! sealed the same way; nothing redeems it yet.
 
 use base64::Engine as _;
-use fedgate_store::{IdentityManagement, StoreError, TokenId, Username};
+use fedgate_store::{IdentityManagement, StoreError, Username};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -43,7 +43,7 @@ pub enum TokenKind {
 pub struct FederationToken {
     /// Access or refresh.
     pub kind: TokenKind,
-    /// The one-time token id stored for it (`store_one_time_token`).
+    /// Its one-time id, recorded when it is redeemed (`redeem_one_time_token`).
     pub token_id: String,
     /// The instance.
     pub instance_id: String,
@@ -67,6 +67,13 @@ impl FederationToken {
         let json = serde_json::to_vec(self).unwrap_or_default();
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(keys.seal(Purpose::FederationToken, &json))
+    }
+
+    /// When it expires: until then its redemption must be remembered (for ever, should the
+    /// instant be out of range: that errs on the side of refusing the token again).
+    pub fn expiry(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(self.expires)
+            .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc())
     }
 
     /// Opens an access token sealed by this server that has not expired at `now`. The caller
@@ -147,13 +154,6 @@ pub async fn get_federation_token(call: &Call<'_>) -> Result<Reply, AwsError> {
     };
     let access = token(TokenKind::Access, ACCESS_TOKEN_LIFETIME);
     let refresh = token(TokenKind::Refresh, REFRESH_TOKEN_LIFETIME);
-    store
-        .store_one_time_token(
-            &TokenId::new(access.token_id.clone()),
-            now + ACCESS_TOKEN_LIFETIME,
-        )
-        .await
-        .map_err(AwsError::connect_store)?;
     let keys = &call.state.keys;
     let access_token = access.seal(keys);
     let sign_in_url = format!(

@@ -199,7 +199,7 @@ async fn sign_in(
     if token.alias != alias
         || !state
             .store
-            .redeem_one_time_token(&TokenId::new(token.token_id.clone()), now)
+            .redeem_one_time_token(&TokenId::new(token.token_id.clone()), token.expiry())
             .await
             .unwrap_or(false)
     {

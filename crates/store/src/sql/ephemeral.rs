@@ -1,31 +1,15 @@
-//! Rows that expire: revocable sessions, one-time tokens (the replay cache is in `group_commit.rs`), and
-//! the purge of all three. Every check that must hold across nodes is one statement that the
-//! database makes atomic: an insert that a unique key refuses, a delete that only one caller can
-//! win.
+//! Rows that expire: reading and revoking sessions, and the purge of expired sessions, replay-cache
+//! keys and redeemed tokens. (They are written in `group_commit.rs`.) Every check that must hold
+//! across nodes is one statement that the database makes atomic: an insert that a unique key
+//! refuses, a delete that only one caller can win.
 
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{SqlStore, instant, seconds};
-use crate::error::{BackendError, write_error};
-use crate::model::{Purged, Session, SessionId, SessionKind, TokenId};
+use crate::error::BackendError;
+use crate::model::{Purged, Session, SessionId, SessionKind};
 use crate::{Entity, StoreError};
-
-pub(super) async fn create_session(db: &SqlStore, session: &Session) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO sessions (session_id, kind, subject, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(session.id.as_str())
-    .bind(session.kind.as_str())
-    .bind(session.subject.as_str())
-    .bind(seconds(session.created_at))
-    .bind(seconds(session.expires_at))
-    .execute(db.write())
-    .await
-    .map_err(write_error(Entity::Session))?;
-    Ok(())
-}
 
 pub(super) async fn active_session(
     db: &SqlStore,
@@ -71,37 +55,6 @@ pub(super) async fn revoke_sessions_of(db: &SqlStore, subject: &str) -> Result<u
     Ok(deleted)
 }
 
-pub(super) async fn store_one_time_token(
-    db: &SqlStore,
-    id: &TokenId,
-    expires_at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO one_time_tokens (token_id, expires_at) VALUES ($1, $2)")
-        .bind(id.as_str())
-        .bind(seconds(expires_at))
-        .execute(db.write())
-        .await
-        .map_err(write_error(Entity::OneTimeToken))?;
-    Ok(())
-}
-
-pub(super) async fn redeem_one_time_token(
-    db: &SqlStore,
-    id: &TokenId,
-    now: OffsetDateTime,
-) -> Result<bool, StoreError> {
-    // SECURITY: token replay. Redeeming deletes the row; of concurrent redeemers on any node,
-    // exactly one deletes it.
-    let deleted =
-        sqlx::query("DELETE FROM one_time_tokens WHERE token_id = $1 AND expires_at > $2")
-            .bind(id.as_str())
-            .bind(seconds(now))
-            .execute(db.write())
-            .await?
-            .rows_affected();
-    Ok(deleted == 1)
-}
-
 pub(super) async fn purge_expired(
     db: &SqlStore,
     now: OffsetDateTime,
@@ -122,8 +75,8 @@ pub(super) async fn purge_expired(
             &mut purged.sessions,
         ),
         (
-            "DELETE FROM one_time_tokens WHERE token_id IN
-               (SELECT token_id FROM one_time_tokens WHERE expires_at <= $1 LIMIT $2)",
+            "DELETE FROM redeemed_tokens WHERE token_id IN
+               (SELECT token_id FROM redeemed_tokens WHERE expires_at <= $1 LIMIT $2)",
             &mut purged.one_time_tokens,
         ),
     ] {

@@ -1,56 +1,67 @@
-//! Group commit for the writes every sign-in makes: its replay-cache key and its audit event.
+//! Group commit for the writes every sign-in makes: its replay-cache key, its audit event, its
+//! sessions and the redemption of its one-time token.
 //!
 //! A sign-in burst makes thousands of these a second, and on SQLite every write goes through one
 //! connection, a round trip to its thread each. So concurrent calls are queued to one task that
-//! writes everything waiting together: one multi-row statement for all the replay keys, and one
-//! for all the audit events (several if they are many). A call is answered only after the
-//! statement holding its rows committed; each statement is atomic by itself, and a call's rows
-//! are never split across statements, so every call's write happens entirely or not at all.
+//! writes everything waiting together: one multi-row statement per kind of row (several if they
+//! are many). A call is answered only after the statement holding its rows committed; each
+//! statement is atomic by itself, and a call's rows are never split across statements, so every
+//! call's write happens entirely or not at all, and a failed statement fails only its own calls.
 //!
-//! SECURITY: replay of a SAML response (saml-security.md, replay). The primary key on
-//! (issuer, assertion_id) lets exactly one insert win, on every node sharing the database: the
+//! SECURITY: replay of a SAML response or of a one-time token (saml-security.md, replay). A
+//! primary key lets exactly one insert of a key win, on every node sharing the database: the
 //! keys go in as one `INSERT … ON CONFLICT DO NOTHING RETURNING`, whose returned rows say which
 //! were new. Of equal keys in one batch, the first queued is the one that may be new; the others
-//! are its replays. A caller that stops waiting does not withdraw its key: the assertion then
-//! counts as used, which errs on the side of refusing it.
+//! are its replays. A caller that stops waiting does not withdraw its key: the key then counts as
+//! used, which errs on the side of refusing it.
 
 use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::Arc;
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{audit, insert_rows, seconds_ceil};
-use crate::StoreError;
+use super::{Bound, audit, insert_rows, seconds, seconds_ceil};
 use crate::error::BackendError;
-use crate::model::AuditEvent;
+use crate::model::{AuditEvent, Session, TokenId};
+use crate::{Conflict, Entity, StoreError};
 
 /// The longest issuer and assertion id kept, in bytes. SAML IDs are short (an `xs:ID`, in
 /// practice under 100 bytes) and issuers are URIs; the bound keeps every key well inside
 /// PostgreSQL's index row limit (about 2700 bytes), so that no input can make the insert fail.
 pub(crate) const MAX_REPLAY_KEY_BYTES: usize = 1024;
 
-/// Replay keys per statement (3 parameters each).
-const KEYS_PER_STATEMENT: usize = 256;
+/// Rows per statement (at most 5 parameters each: far below SQLite's 32766).
+const ROWS_PER_STATEMENT: usize = 256;
 
 /// Jobs taken into one batch.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 1024;
 
 /// The answer a caller waits for, or the failure of the statement that held its rows.
 type Answer<T> = Result<T, Arc<sqlx::Error>>;
 
 /// One call waiting for its batch.
 enum Job {
-    Replay(KeyJob),
+    Assertion(Once<AssertionKey>),
+    Token(Once<TokenKey>),
+    Session(SessionJob),
     Audit(AuditJob),
 }
 
-/// A replay key to record.
-struct KeyJob {
-    issuer: String,
-    assertion_id: String,
+/// A key to record as used, answered with whether it was new.
+struct Once<K> {
+    key: K,
+    /// Unix seconds until which the row is kept.
     expires_at: i64,
+    answer: oneshot::Sender<Answer<bool>>,
+}
+
+/// A session to open, answered with whether its id was free.
+struct SessionJob {
+    session: Session,
     answer: oneshot::Sender<Answer<bool>>,
 }
 
@@ -74,8 +85,8 @@ impl GroupCommit {
         Self { queue }
     }
 
-    /// Records the replay key as used: true the first time it is seen.
-    pub(crate) async fn insert_once(
+    /// Records the assertion as used: true the first time (issuer, id) is seen.
+    pub(crate) async fn insert_assertion_once(
         &self,
         issuer: &str,
         assertion_id: &str,
@@ -84,37 +95,56 @@ impl GroupCommit {
         if issuer.len() > MAX_REPLAY_KEY_BYTES || assertion_id.len() > MAX_REPLAY_KEY_BYTES {
             return Err(StoreError::LimitExceeded("assertion issuer or id length"));
         }
-        let (answer, answered) = oneshot::channel();
-        self.submit(
-            Job::Replay(KeyJob {
-                issuer: issuer.to_owned(),
-                assertion_id: assertion_id.to_owned(),
-                // The row must outlive the assertion's acceptance window: round up.
-                expires_at: seconds_ceil(expires_at),
-                answer,
-            }),
-            answered,
-        )
-        .await
+        let key = AssertionKey(issuer.to_owned(), assertion_id.to_owned());
+        self.submit(|answer| Job::Assertion(Once::new(key, expires_at, answer)))
+            .await
+    }
+
+    /// Records the token as redeemed: true the first time its id is seen.
+    pub(crate) async fn redeem_token_once(
+        &self,
+        id: &TokenId,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        if id.as_str().len() > MAX_REPLAY_KEY_BYTES {
+            return Err(StoreError::LimitExceeded("one-time token id length"));
+        }
+        let key = TokenKey(id.as_str().to_owned());
+        self.submit(|answer| Job::Token(Once::new(key, expires_at, answer)))
+            .await
+    }
+
+    /// Opens a session: `Conflict(AlreadyExists(Session))` if its id is taken.
+    pub(crate) async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let session = session.clone();
+        let created = self
+            .submit(|answer| Job::Session(SessionJob { session, answer }))
+            .await?;
+        if created {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict(Conflict::AlreadyExists(
+                Entity::Session,
+            )))
+        }
     }
 
     /// Appends audit events, all in one statement: at most [`audit::EVENTS_PER_STATEMENT`].
     pub(crate) async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         debug_assert!(events.len() <= audit::EVENTS_PER_STATEMENT);
-        let (answer, answered) = oneshot::channel();
         let events = events.to_vec();
-        self.submit(Job::Audit(AuditJob { events, answer }), answered)
+        self.submit(|answer| Job::Audit(AuditJob { events, answer }))
             .await
     }
 
     async fn submit<T>(
         &self,
-        job: Job,
-        answered: oneshot::Receiver<Answer<T>>,
+        job: impl FnOnce(oneshot::Sender<Answer<T>>) -> Job,
     ) -> Result<T, StoreError> {
         let stopped =
             || StoreError::Unavailable(BackendError::abandoned("the group-commit writer"));
-        self.queue.send(job).map_err(|_| stopped())?;
+        let (answer, answered) = oneshot::channel();
+        self.queue.send(job(answer)).map_err(|_| stopped())?;
         match answered.await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(failure)) => Err(StoreError::Unavailable(BackendError::shared(failure))),
@@ -123,31 +153,58 @@ impl GroupCommit {
     }
 }
 
+impl<K> Once<K> {
+    fn new(key: K, expires_at: OffsetDateTime, answer: oneshot::Sender<Answer<bool>>) -> Self {
+        Self {
+            key,
+            // The row must outlive the key's acceptance window: round up.
+            expires_at: seconds_ceil(expires_at),
+            answer,
+        }
+    }
+}
+
+/// What is waiting, by kind.
+#[derive(Default)]
+struct Batch {
+    assertions: Vec<Once<AssertionKey>>,
+    tokens: Vec<Once<TokenKey>>,
+    sessions: Vec<SessionJob>,
+    audits: Vec<AuditJob>,
+}
+
 /// Writes whatever is waiting, one batch at a time, until every handle is gone.
 async fn write_batches(pool: AnyPool, mut waiting: mpsc::UnboundedReceiver<Job>) {
-    let mut keys = Vec::new();
-    let mut audits = Vec::new();
+    let mut batch = Batch::default();
     while let Some(first) = waiting.recv().await {
         let mut next = Some(first);
         let mut taken = 0;
         while let Some(job) = next.take() {
             match job {
-                Job::Replay(key) => keys.push(key),
-                Job::Audit(audit) => audits.push(audit),
+                Job::Assertion(once) => batch.assertions.push(once),
+                Job::Token(once) => batch.tokens.push(once),
+                Job::Session(session) => batch.sessions.push(session),
+                Job::Audit(audit) => batch.audits.push(audit),
             }
             taken += 1;
             if taken < MAX_BATCH {
                 next = waiting.try_recv().ok();
             }
         }
-        while !keys.is_empty() {
-            let chunk: Vec<KeyJob> = keys.drain(..keys.len().min(KEYS_PER_STATEMENT)).collect();
-            answer_keys(&pool, chunk).await;
+        while !batch.assertions.is_empty() {
+            answer_once(&pool, take_rows(&mut batch.assertions)).await;
         }
-        while !audits.is_empty() {
+        while !batch.tokens.is_empty() {
+            answer_once(&pool, take_rows(&mut batch.tokens)).await;
+        }
+        while !batch.sessions.is_empty() {
+            answer_sessions(&pool, take_rows(&mut batch.sessions)).await;
+        }
+        while !batch.audits.is_empty() {
             // As many whole jobs as fit in one statement (at least one: none is larger).
             let mut rows = 0;
-            let fit = audits
+            let fit = batch
+                .audits
                 .iter()
                 .take_while(|job| {
                     rows += job.events.len();
@@ -155,29 +212,75 @@ async fn write_batches(pool: AnyPool, mut waiting: mpsc::UnboundedReceiver<Job>)
                 })
                 .count()
                 .max(1);
-            let chunk: Vec<AuditJob> = audits.drain(..fit).collect();
-            answer_audits(&pool, chunk).await;
+            answer_audits(&pool, batch.audits.drain(..fit).collect()).await;
         }
     }
 }
 
-/// Inserts the keys and answers each caller.
-async fn answer_keys(pool: &AnyPool, jobs: Vec<KeyJob>) {
+/// The first jobs of one row each, as many as one statement takes.
+fn take_rows<T>(jobs: &mut Vec<T>) -> Vec<T> {
+    jobs.drain(..jobs.len().min(ROWS_PER_STATEMENT)).collect()
+}
+
+/// A kind of key that may be used once: its table and how its columns are written and read.
+trait OnceKey: Eq + Hash + Sized {
+    /// `INSERT INTO table (key columns…, expires_at)`.
+    const INSERT: &'static str;
+    /// `ON CONFLICT (key columns) DO NOTHING RETURNING key columns`.
+    const RETURNING: &'static str;
+    /// Key columns, plus one for `expires_at`.
+    const COLUMNS: usize;
+    fn bind<'q>(&'q self, query: Bound<'q>) -> Bound<'q>;
+    fn read(row: &AnyRow) -> Result<Self, sqlx::Error>;
+}
+
+/// A SAML assertion: its issuer and ID.
+#[derive(PartialEq, Eq, Hash)]
+struct AssertionKey(String, String);
+
+impl OnceKey for AssertionKey {
+    const INSERT: &'static str = "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)";
+    const RETURNING: &'static str =
+        " ON CONFLICT (issuer, assertion_id) DO NOTHING RETURNING issuer, assertion_id";
+    const COLUMNS: usize = 3;
+    fn bind<'q>(&'q self, query: Bound<'q>) -> Bound<'q> {
+        query.bind(self.0.as_str()).bind(self.1.as_str())
+    }
+    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self(row.try_get("issuer")?, row.try_get("assertion_id")?))
+    }
+}
+
+/// A one-time token: its id.
+#[derive(PartialEq, Eq, Hash)]
+struct TokenKey(String);
+
+impl OnceKey for TokenKey {
+    const INSERT: &'static str = "INSERT INTO redeemed_tokens (token_id, expires_at)";
+    const RETURNING: &'static str = " ON CONFLICT (token_id) DO NOTHING RETURNING token_id";
+    const COLUMNS: usize = 2;
+    fn bind<'q>(&'q self, query: Bound<'q>) -> Bound<'q> {
+        query.bind(self.0.as_str())
+    }
+    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self(row.try_get("token_id")?))
+    }
+}
+
+/// Inserts the keys with one statement and answers each caller: true for the keys that were new.
+async fn answer_once<K: OnceKey>(pool: &AnyPool, jobs: Vec<Once<K>>) {
     // The first of equal keys is the candidate; the others are answered false.
     let mut seen = HashSet::with_capacity(jobs.len());
-    let candidate: Vec<bool> = jobs
-        .iter()
-        .map(|job| seen.insert((job.issuer.as_str(), job.assertion_id.as_str())))
-        .collect();
-    let candidates: Vec<&KeyJob> = jobs
+    let candidate: Vec<bool> = jobs.iter().map(|job| seen.insert(&job.key)).collect();
+    let candidates: Vec<&Once<K>> = jobs
         .iter()
         .zip(&candidate)
         .filter_map(|(job, c)| c.then_some(job))
         .collect();
-    let inserted = insert_keys(pool, &candidates).await.map_err(Arc::new);
+    let inserted = insert_once(pool, &candidates).await.map_err(Arc::new);
     for (job, candidate) in jobs.into_iter().zip(candidate) {
         let first = match &inserted {
-            Ok(new) => Ok(candidate && new.contains(&(job.issuer, job.assertion_id))),
+            Ok(new) => Ok(candidate && new.contains(&job.key)),
             Err(failure) => Err(Arc::clone(failure)),
         };
         // A caller that stopped waiting has nothing to be told.
@@ -186,26 +289,46 @@ async fn answer_keys(pool: &AnyPool, jobs: Vec<KeyJob>) {
 }
 
 /// Inserts the keys, and returns those that were new.
-async fn insert_keys(
+async fn insert_once<K: OnceKey>(
     pool: &AnyPool,
-    keys: &[&KeyJob],
-) -> Result<HashSet<(String, String)>, sqlx::Error> {
-    let head = "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)";
-    let mut sql = insert_rows(head, keys.len(), 3).0;
-    sql.push_str(" ON CONFLICT (issuer, assertion_id) DO NOTHING RETURNING issuer, assertion_id");
+    jobs: &[&Once<K>],
+) -> Result<HashSet<K>, sqlx::Error> {
+    let mut sql = insert_rows(K::INSERT, jobs.len(), K::COLUMNS).0;
+    sql.push_str(K::RETURNING);
     let mut query = sqlx::query(AssertSqlSafe(sql));
-    for key in keys {
-        query = query
-            .bind(key.issuer.as_str())
-            .bind(key.assertion_id.as_str())
-            .bind(key.expires_at);
+    for job in jobs {
+        query = job.key.bind(query).bind(job.expires_at);
     }
-    query
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get("issuer")?, row.try_get("assertion_id")?)))
-        .collect()
+    query.fetch_all(pool).await?.iter().map(K::read).collect()
+}
+
+/// Inserts the sessions with one statement and answers each caller: false for an id taken.
+async fn answer_sessions(pool: &AnyPool, jobs: Vec<SessionJob>) {
+    let head = "INSERT INTO sessions (session_id, kind, subject, created_at, expires_at)";
+    let mut sql = insert_rows(head, jobs.len(), 5).0;
+    sql.push_str(" ON CONFLICT (session_id) DO NOTHING RETURNING session_id");
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for SessionJob { session, .. } in &jobs {
+        query = query
+            .bind(session.id.as_str())
+            .bind(session.kind.as_str())
+            .bind(session.subject.as_str())
+            .bind(seconds(session.created_at))
+            .bind(seconds(session.expires_at));
+    }
+    let created: Result<HashSet<String>, sqlx::Error> = match query.fetch_all(pool).await {
+        Ok(rows) => rows.iter().map(|row| row.try_get("session_id")).collect(),
+        Err(failure) => Err(failure),
+    };
+    let mut created = created.map_err(Arc::new);
+    // Of jobs with one id (never, with random ids), the first is the one whose row went in.
+    for job in jobs {
+        let answer = match &mut created {
+            Ok(ids) => Ok(ids.remove(job.session.id.as_str())),
+            Err(failure) => Err(Arc::clone(failure)),
+        };
+        let _ = job.answer.send(answer);
+    }
 }
 
 /// Inserts the jobs' events with one statement and answers each caller.

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod logging;
 mod policy;
 mod saml;
 mod serve;

@@ -9,7 +9,7 @@ use fedgate::clock::Clock;
 use fedgate::config::Config;
 use fedgate::demo::{self, DevIdp, DevIdpState};
 
-use super::serve::{ServeArgs, init_logging, shutdown_signal};
+use super::serve::{ServeArgs, shutdown_signal};
 
 /// Runs `fedgate demo`.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
@@ -17,7 +17,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         Ok(config) => config,
         Err(e) => return super::usage_error(e),
     };
-    init_logging(config.log_format);
+    let _log = super::logging::init(config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

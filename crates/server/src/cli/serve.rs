@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use fedgate::clock::Clock;
-use fedgate::config::{Config, Flags, LogFormat};
+use fedgate::config::{Config, Flags};
 
 /// `fedgate serve` flags (each overrides the file and the `FEDGATE_*` environment).
 #[derive(Debug, Args)]
@@ -52,7 +52,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         Ok(config) => config,
         Err(e) => return super::usage_error(e),
     };
-    init_logging(config.log_format);
+    let _log = super::logging::init(config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -91,18 +91,6 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("fedgate stopped");
     Ok(())
-}
-
-pub(crate) fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FEDGATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

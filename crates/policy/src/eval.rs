@@ -9,6 +9,7 @@ use crate::ast::{
 };
 use crate::context::{Principal, Request};
 use crate::glob::Glob;
+use crate::text;
 
 /// The policies that govern one request, by the role they play. Each must have been parsed
 /// as its layer's [`PolicyKind`](crate::PolicyKind) (a session policy as `Session`, …); a
@@ -256,14 +257,18 @@ fn principal_matches(rule: &PrincipalRule, principal: &Principal) -> bool {
     };
     entries.iter().any(|entry| match (entry, principal) {
         (PrincipalEntry::AnyAws, Principal::Aws(_)) => true,
-        (PrincipalEntry::Account(account), Principal::Aws(arn)) => arn.account() == account,
+        (PrincipalEntry::Account(account), Principal::Aws(arn)) => {
+            text::equal(arn.account(), account)
+        }
         (PrincipalEntry::AwsArn(expected), Principal::Aws(arn)) => {
-            expected == arn.as_str() || session_of_role(arn, expected)
+            text::equal(expected, arn.as_str()) || session_of_role(arn, expected)
         }
         (PrincipalEntry::Federated(expected), Principal::Federated(provider)) => {
-            expected == provider
+            text::equal(expected, provider)
         }
-        (PrincipalEntry::Service(expected), Principal::Service(service)) => expected == service,
+        (PrincipalEntry::Service(expected), Principal::Service(service)) => {
+            text::equal(expected, service)
+        }
         _ => false,
     })
 }

@@ -1,6 +1,7 @@
 //! A wildcard pattern without variables, with fast paths for the common shapes
 //! (`*`, `exact`, `prefix*`), which is what `Action` values and most ARN segments are.
 
+use crate::text;
 use crate::wildcard::Pattern;
 
 /// A `*`/`?` pattern, compiled once at parse time.
@@ -35,8 +36,8 @@ impl Glob {
     pub(crate) fn matches(&self, input: &str) -> bool {
         match self {
             Glob::Any => true,
-            Glob::Exact(text) => text == input,
-            Glob::Prefix(prefix) => input.starts_with(prefix.as_str()),
+            Glob::Exact(exact) => text::equal(exact, input),
+            Glob::Prefix(prefix) => text::starts_with(input, prefix),
             Glob::Pattern(pattern) => pattern.matches(input),
         }
     }

@@ -11,6 +11,7 @@
 //! condition (fedgate's choice; AWS does not say).
 
 use crate::context::Context;
+use crate::text;
 use crate::wildcard::{self, Atom, Pattern};
 
 /// One piece of a template.
@@ -156,7 +157,7 @@ impl Template {
     /// `*` and `?`); an unresolvable variable equals nothing. Allocates nothing.
     pub(crate) fn equals(&self, context: &Context, text: &str) -> bool {
         if let Some(literal) = self.as_literal() {
-            return literal == text;
+            return text::equal(literal, text);
         }
         self.with_resolved(context, |atoms| {
             let mut rest = text;
@@ -166,7 +167,7 @@ impl Template {
                     Atom::AnyRun => "*",
                     Atom::AnyChar => "?",
                 };
-                match rest.strip_prefix(part) {
+                match text::strip_prefix(rest, part) {
                     Some(after) => rest = after,
                     None => return false,
                 }

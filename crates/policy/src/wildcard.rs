@@ -11,6 +11,8 @@
 //! is O(n) for each group without `?` (a substring search) and O(n·k) for a group of k atoms
 //! with `?`, never exponential.
 
+use crate::text;
+
 /// One piece of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Atom<'a> {
@@ -148,7 +150,7 @@ fn find(haystack: &str, needle: &str) -> Option<usize> {
     let mut from = 0;
     loop {
         let candidate = from + haystack.get(from..)?.find(first)?;
-        if haystack.get(candidate..)?.starts_with(needle) {
+        if text::starts_with(haystack.get(candidate..)?, needle) {
             return Some(candidate);
         }
         from = candidate + first.len_utf8();
@@ -191,7 +193,7 @@ impl Group for &[Atom<'_>] {
             let rest = input.get(position..)?;
             match atom {
                 Atom::Text(text) => {
-                    if !rest.starts_with(text) {
+                    if !text::starts_with(rest, text) {
                         return None;
                     }
                     position += text.len();
@@ -209,7 +211,7 @@ impl Group for &[Atom<'_>] {
             let head = input.get(floor..end)?;
             match atom {
                 Atom::Text(text) => {
-                    if !head.ends_with(text) {
+                    if !text::ends_with(head, text) {
                         return None;
                     }
                     end -= text.len();
@@ -232,20 +234,19 @@ impl Group for &[Atom<'_>] {
 impl Group for &Run {
     fn match_at(&self, input: &str, start: usize) -> Option<usize> {
         match self {
-            Run::Text(text) => input
-                .get(start..)?
-                .starts_with(text.as_str())
-                .then_some(start + text.len()),
+            Run::Text(literal) => {
+                text::starts_with(input.get(start..)?, literal).then_some(start + literal.len())
+            }
             Run::Mixed(parts) => {
                 let mut position = start;
                 for part in parts {
                     let rest = input.get(position..)?;
                     match part {
-                        Part::Text(text) => {
-                            if !rest.starts_with(text.as_str()) {
+                        Part::Text(literal) => {
+                            if !text::starts_with(rest, literal) {
                                 return None;
                             }
-                            position += text.len();
+                            position += literal.len();
                         }
                         Part::AnyChar => position += rest.chars().next()?.len_utf8(),
                     }
@@ -257,20 +258,19 @@ impl Group for &Run {
 
     fn match_at_end(&self, input: &str, floor: usize) -> Option<usize> {
         match self {
-            Run::Text(text) => input
-                .get(floor..)?
-                .ends_with(text.as_str())
-                .then(|| input.len() - text.len()),
+            Run::Text(literal) => {
+                text::ends_with(input.get(floor..)?, literal).then(|| input.len() - literal.len())
+            }
             Run::Mixed(parts) => {
                 let mut end = input.len();
                 for part in parts.iter().rev() {
                     let head = input.get(floor..end)?;
                     match part {
-                        Part::Text(text) => {
-                            if !head.ends_with(text.as_str()) {
+                        Part::Text(literal) => {
+                            if !text::ends_with(head, literal) {
                                 return None;
                             }
-                            end -= text.len();
+                            end -= literal.len();
                         }
                         Part::AnyChar => end -= head.chars().next_back()?.len_utf8(),
                     }

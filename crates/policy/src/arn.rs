@@ -85,6 +85,11 @@ impl Arn {
         &self.text
     }
 
+    /// The six segments, `arn` first and the resource last.
+    pub(crate) fn segments(&self) -> [&str; 6] {
+        std::array::from_fn(|index| self.segment(index))
+    }
+
     /// Segment `index` (0 = `arn`, 5 = resource).
     fn segment(&self, index: usize) -> &str {
         segment(&self.text, &self.colons, index)

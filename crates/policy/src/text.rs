@@ -7,6 +7,8 @@
 //! 100-statement evaluation (its masked load runs past the end of a short text, and is slow
 //! when that crosses a page). These loops are as fast on short texts and never slow.
 
+use std::cmp::Ordering;
+
 /// Whether `a` and `b` are the same text.
 pub(crate) fn equal(a: &str, b: &str) -> bool {
     same_bytes(a.as_bytes(), b.as_bytes())
@@ -25,6 +27,27 @@ pub(crate) fn ends_with(text: &str, suffix: &str) -> bool {
         .checked_sub(suffix.len())
         .and_then(|start| text.as_bytes().get(start..))
         .is_some_and(|tail| same_bytes(tail, suffix.as_bytes()))
+}
+
+/// `a` and `b` in the order of `str`'s `Ord` (bytes, then length).
+pub(crate) fn compare(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    while let (Some((a_word, a_rest)), Some((b_word, b_rest))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if a_word != b_word {
+            // Big-endian: the first differing byte decides, as it does for bytes.
+            return u64::from_be_bytes(*a_word).cmp(&u64::from_be_bytes(*b_word));
+        }
+        a = a_rest;
+        b = b_rest;
+    }
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// `text` without `prefix`, if it starts with it.
@@ -83,6 +106,7 @@ mod tests {
             prop_assert_eq!(starts_with(&a, &b), a.starts_with(b.as_str()));
             prop_assert_eq!(ends_with(&a, &b), a.ends_with(b.as_str()));
             prop_assert_eq!(strip_prefix(&a, &b), a.strip_prefix(b.as_str()));
+            prop_assert_eq!(compare(&a, &b), a.cmp(&b));
         }
     }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::wildcard::{self, Atom};
+use crate::wildcard::{self, Atom, Pattern};
 
 /// The partitions fedgate knows.
 pub const PARTITIONS: [&str; 3] = ["aws", "aws-us-gov", "aws-cn"];
@@ -85,6 +85,11 @@ impl Arn {
         &self.text
     }
 
+    /// The six segments, `arn` first and the resource last.
+    pub(crate) fn segments(&self) -> [&str; 6] {
+        std::array::from_fn(|index| self.segment(index))
+    }
+
     /// Segment `index` (0 = `arn`, 5 = resource).
     fn segment(&self, index: usize) -> &str {
         segment(&self.text, &self.colons, index)
@@ -140,6 +145,23 @@ pub(crate) fn matches_segmentwise(pattern: &[Atom<'_>], arn: &str) -> bool {
         .iter()
         .enumerate()
         .all(|(index, atoms)| wildcard::matches(atoms, segment(arn, &colons, index)))
+}
+
+/// An ARN pattern without variables split as [`matches_segmentwise`] splits it, each segment
+/// compiled; `None` if it has fewer than six segments (it matches nothing).
+pub(crate) fn split_pattern(pattern: &[Atom<'_>]) -> Option<[Pattern; 6]> {
+    split_atoms(pattern).map(|segments| segments.each_ref().map(|atoms| Pattern::from_atoms(atoms)))
+}
+
+/// [`matches_segmentwise`] for a pattern split by [`split_pattern`].
+pub(crate) fn matches_split(pattern: &[Pattern; 6], arn: &str) -> bool {
+    let Some(colons) = segment_colons(arn) else {
+        return false;
+    };
+    pattern
+        .iter()
+        .enumerate()
+        .all(|(index, segment_pattern)| segment_pattern.matches(segment(arn, &colons, index)))
 }
 
 /// Splits atoms into six segments at the first five colons of their literal text.

@@ -17,6 +17,7 @@ use crate::arn;
 use crate::context::{Context, ContextValue};
 use crate::value::{Cidr, Date, Number};
 use crate::variables::Template;
+use crate::wildcard::Pattern;
 
 /// One condition: an operator, a key, and the policy's values for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,14 +185,51 @@ impl Operator {
 /// The policy's values for one key, parsed for the operator's family.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Values {
-    /// String, ARN and Bool operators (may hold variables; ARN and `…Like` may hold wildcards).
+    /// String and Bool operators (may hold variables; `StringLike` may hold wildcards).
     Templates(Vec<Template>),
+    /// ARN operators (may hold variables and wildcards).
+    Arns(Vec<ArnValue>),
     Numbers(Vec<Number>),
     Dates(Vec<Date>),
     Binary(Vec<Vec<u8>>),
     Ranges(Vec<Cidr>),
     /// `Null`: `true` means "the key is absent".
     Null(Vec<bool>),
+}
+
+/// One value of an `Arn…` operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArnValue {
+    /// Without variables: split into its six segments once, at parse time; `None` when it has
+    /// fewer than six, and then it matches nothing.
+    Split(Option<Box<[Pattern; 6]>>),
+    /// With variables: resolved and split at each evaluation.
+    Template(Template),
+}
+
+impl ArnValue {
+    pub(crate) fn new(template: Template) -> ArnValue {
+        if template.has_variables() {
+            return ArnValue::Template(template);
+        }
+        ArnValue::Split(
+            template
+                .with_resolved(&Context::new(), arn::split_pattern)
+                .flatten()
+                .map(Box::new),
+        )
+    }
+
+    /// Whether the ARN (or text) `value` matches, segment by segment.
+    fn matches(&self, context: &Context, value: &str) -> bool {
+        match self {
+            ArnValue::Split(Some(segments)) => arn::matches_split(segments, value),
+            ArnValue::Split(None) => false,
+            ArnValue::Template(template) => template
+                .with_resolved(context, |atoms| arn::matches_segmentwise(atoms, value))
+                .unwrap_or(false),
+        }
+    }
 }
 
 impl Condition {
@@ -230,6 +268,10 @@ impl Condition {
             (Values::Templates(templates), test) => templates
                 .iter()
                 .any(|template| template_matches(template, test, value, context)),
+            (Values::Arns(arns), Test::Arn) => {
+                let text = value.text();
+                arns.iter().any(|arn| arn.matches(context, &text))
+            }
             (Values::Numbers(numbers), Test::Numeric(comparison)) => {
                 value.as_number().is_some_and(|request| {
                     numbers
@@ -266,37 +308,49 @@ fn template_matches(
     context: &Context,
 ) -> bool {
     match test {
-        Test::StringEquals => {
+        Test::StringEquals => template.equals(context, &value.text()),
+        Test::StringEqualsIgnoreCase => {
             let text = value.text();
             match template.as_literal() {
-                Some(literal) => literal == text,
+                Some(literal) => equal_ignoring_case(literal, &text),
                 None => template
                     .resolve_to_string(context)
-                    .is_some_and(|policy| policy == text),
+                    .is_some_and(|policy| equal_ignoring_case(&policy, &text)),
             }
         }
-        Test::StringEqualsIgnoreCase => template
-            .resolve_to_string(context)
-            .is_some_and(|policy| policy.to_lowercase() == value.text().to_lowercase()),
         Test::StringLike => template.matches(context, &value.text()),
-        Test::Arn => template
-            .resolve(context)
-            .is_some_and(|atoms| arn::matches_segmentwise(&atoms, &value.text())),
         Test::Bool => {
             let Some(request) = value.as_bool() else {
                 return false;
             };
-            template.resolve_to_string(context).is_some_and(|policy| {
-                policy.eq_ignore_ascii_case(if request { "true" } else { "false" })
-            })
+            let expected = if request { "true" } else { "false" };
+            match template.as_literal() {
+                Some(literal) => literal.eq_ignore_ascii_case(expected),
+                None => template
+                    .resolve_to_string(context)
+                    .is_some_and(|policy| policy.eq_ignore_ascii_case(expected)),
+            }
         }
         _ => false,
     }
 }
 
+/// Whether `a` and `b` are equal once both are lower-cased, as `str::to_lowercase` does it.
+/// ASCII text, the usual case, is compared in place.
+fn equal_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::variables::Syntax;
 
     #[test]
     fn parses_prefixes_and_suffix() {
@@ -331,5 +385,44 @@ mod tests {
         assert!(Comparison::LessThanEquals.holds(Ordering::Equal));
         assert!(Comparison::GreaterThanEquals.holds(Ordering::Greater));
         assert!(!Comparison::GreaterThan.holds(Ordering::Equal));
+    }
+
+    #[test]
+    fn compares_ignoring_case_as_to_lowercase_does() {
+        for (a, b) in [
+            ("ABC", "abc"),
+            ("abc", "abd"),
+            ("\u{212A}", "k"),
+            ("\u{212A}", "K"),
+            ("ΣΑΣ", "σας"),
+            ("ΣΑΣ", "σασ"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                equal_ignoring_case(a, b),
+                a.to_lowercase() == b.to_lowercase(),
+                "{a} / {b}"
+            );
+        }
+    }
+
+    proptest! {
+        /// An ARN value split at parse time matches exactly what the same value resolved and
+        /// split at evaluation matches.
+        #[test]
+        fn split_arn_values_agree_with_splitting_at_evaluation(
+            pattern in "[a:*?]{0,12}",
+            value in "[a:b]{0,14}",
+        ) {
+            let syntax = Syntax { wildcards: true, variables: true };
+            let template = Template::parse(&pattern, syntax);
+            let context = Context::new();
+            let expected = template
+                .with_resolved(&context, |atoms| arn::matches_segmentwise(atoms, &value))
+                .unwrap();
+            let split = ArnValue::new(template);
+            prop_assert!(matches!(split, ArnValue::Split(_)));
+            prop_assert_eq!(split.matches(&context, &value), expected);
+        }
     }
 }

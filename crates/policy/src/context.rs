@@ -1,12 +1,12 @@
 //! The request: who (principal), what (action), on what (resource), and the condition context.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
 use base64::Engine as _;
 
 use crate::arn::Arn;
+use crate::text;
 use crate::value::{Date, Number};
 
 /// One typed value of a context key.
@@ -177,9 +177,30 @@ impl fmt::Display for ContextValue {
 /// The condition context: key → values. Keys are case-insensitive (IAM-VARS); a key with one
 /// value is single-valued, a key with several is multivalued, and a key given with no value
 /// is treated exactly like an absent key (fedgate's choice; docs/decisions.md).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Context {
-    entries: BTreeMap<String, Vec<ContextValue>>,
+    /// Keys in lower case, each once, in `str` order: looked up by binary search, with
+    /// comparisons that do not call the C library (see `text.rs`).
+    entries: Vec<(String, Vec<ContextValue>)>,
+}
+
+/// Contexts of up to this many keys are searched from the start, larger ones by halves.
+const SCANNED_ENTRIES: usize = 16;
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Entries<'a>(&'a [(String, Vec<ContextValue>)]);
+        impl fmt::Debug for Entries<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(key, values)| (key, values)))
+                    .finish()
+            }
+        }
+        f.debug_struct("Context")
+            .field("entries", &Entries(&self.entries))
+            .finish()
+    }
 }
 
 impl Context {
@@ -190,18 +211,28 @@ impl Context {
 
     /// Adds `value` to `key` (a second value makes the key multivalued).
     pub fn insert(&mut self, key: &str, value: ContextValue) {
-        self.entries
-            .entry(key.to_lowercase())
-            .or_default()
-            .push(value);
+        self.insert_all(key, [value]);
     }
 
     /// Adds all `values` to `key`.
     pub fn insert_all(&mut self, key: &str, values: impl IntoIterator<Item = ContextValue>) {
+        let key = key.to_lowercase();
+        match self.position(&key) {
+            Ok(index) => {
+                if let Some((_, existing)) = self.entries.get_mut(index) {
+                    existing.extend(values);
+                }
+            }
+            Err(index) => self
+                .entries
+                .insert(index, (key, values.into_iter().collect())),
+        }
+    }
+
+    /// Where `lowercase_key` is (`Ok`) or would be inserted (`Err`).
+    fn position(&self, lowercase_key: &str) -> Result<usize, usize> {
         self.entries
-            .entry(key.to_lowercase())
-            .or_default()
-            .extend(values);
+            .binary_search_by(|(key, _)| text::compare(key, lowercase_key))
     }
 
     /// The values of `key` (any case); empty if the key is absent.
@@ -211,9 +242,17 @@ impl Context {
 
     /// The values of a key already in lower case.
     pub(crate) fn lookup(&self, lowercase_key: &str) -> &[ContextValue] {
-        self.entries
-            .get(lowercase_key)
-            .map_or(&[], |values| values.as_slice())
+        let found = if self.entries.len() <= SCANNED_ENTRIES {
+            // Most keys differ in length, so most comparisons stop there.
+            self.entries
+                .iter()
+                .find(|(key, _)| text::equal(key, lowercase_key))
+        } else {
+            self.position(lowercase_key)
+                .ok()
+                .and_then(|index| self.entries.get(index))
+        };
+        found.map_or(&[], |(_, values)| values.as_slice())
     }
 
     /// The text of a single-valued key (lower case), for policy variables; `None` if the key
@@ -302,6 +341,39 @@ mod tests {
         assert_eq!(
             context.single_text("saml:aud"),
             Some("https://signin.aws.amazon.com/saml")
+        );
+    }
+
+    #[test]
+    fn keeps_keys_in_order_and_values_in_insertion_order() {
+        let mut context = Context::new();
+        for key in ["b", "A", "c", "a", "B:x", "b"] {
+            context.insert(key, ContextValue::string(key));
+        }
+        context.insert_all("empty", []);
+        let keys: Vec<&str> = context.entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "b:x", "c", "empty"]);
+        assert_eq!(
+            context.values("B"),
+            [ContextValue::string("b"), ContextValue::string("b")]
+        );
+        assert_eq!(context.values("a").len(), 2);
+        assert!(context.values("empty").is_empty());
+        assert!(context.values("d").is_empty());
+        let mut large = Context::new();
+        for i in 0..2 * SCANNED_ENTRIES {
+            large.insert(&format!("key{i}"), ContextValue::string(i.to_string()));
+        }
+        for i in 0..2 * SCANNED_ENTRIES {
+            assert_eq!(
+                large.values(&format!("KEY{i}")),
+                [ContextValue::string(i.to_string())]
+            );
+        }
+        assert!(large.values("key").is_empty());
+        assert_eq!(
+            format!("{context:?}").split(':').next(),
+            Some("Context { entries")
         );
     }
 

@@ -7,8 +7,9 @@ use crate::arn::Arn;
 use crate::ast::{
     Effect, Negatable, Policy, PrincipalEntry, PrincipalRule, ResourcePattern, Statement,
 };
-use crate::context::{Principal, Request};
+use crate::context::{Context, Principal, Request};
 use crate::glob::Glob;
+use crate::text;
 
 /// The policies that govern one request, by the role they play. Each must have been parsed
 /// as its layer's [`PolicyKind`](crate::PolicyKind) (a session policy as `Session`, …); a
@@ -125,7 +126,12 @@ impl<'p> Decision<'p> {
 ///    intersection.
 /// 3. Otherwise `ImplicitDeny`.
 pub fn evaluate<'p>(policies: &PolicySet<'p>, request: &Request<'_>) -> Decision<'p> {
-    let action = request.action.to_lowercase();
+    let mut action_buffer = [0; INLINE_ACTION_BYTES];
+    let prepared = Prepared {
+        request,
+        action: lowercase(request.action, &mut action_buffer),
+        resource: request.resource.map(Arn::segments),
+    };
     let layers = [
         (
             Layer::Trust,
@@ -146,7 +152,7 @@ pub fn evaluate<'p>(policies: &PolicySet<'p>, request: &Request<'_>) -> Decision
     for (layer, layer_policies) in layers {
         for (policy_index, policy) in layer_policies.iter().enumerate() {
             for (statement_index, statement) in policy.statements.iter().enumerate() {
-                if !applies(statement, layer, request, &action) {
+                if !applies(statement, layer, &prepared) {
                     continue;
                 }
                 let reference = StatementRef {
@@ -199,12 +205,53 @@ pub fn evaluate<'p>(policies: &PolicySet<'p>, request: &Request<'_>) -> Decision
     }
 }
 
+/// Actions up to this many bytes are lower-cased on the stack; longer ones (none is) in a
+/// `String`.
+const INLINE_ACTION_BYTES: usize = 128;
+
+/// The request as every statement reads it, prepared once per evaluation.
+struct Prepared<'r> {
+    request: &'r Request<'r>,
+    /// The action in lower case (policy actions were lower-cased when parsed).
+    action: std::borrow::Cow<'r, str>,
+    /// The resource ARN's six segments.
+    resource: Option<[&'r str; 6]>,
+}
+
+/// `action` in lower case, as `str::to_lowercase` gives it: borrowed when it already is, in
+/// `buffer` when it is short ASCII, allocated otherwise.
+fn lowercase<'a>(
+    action: &'a str,
+    buffer: &'a mut [u8; INLINE_ACTION_BYTES],
+) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    if !action.is_ascii() {
+        return Cow::Owned(action.to_lowercase());
+    }
+    if !action.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        return Cow::Borrowed(action);
+    }
+    let Some(lower) = buffer.get_mut(..action.len()) else {
+        return Cow::Owned(action.to_ascii_lowercase());
+    };
+    lower.copy_from_slice(action.as_bytes());
+    lower.make_ascii_lowercase();
+    // INVARIANT: lower-cased ASCII is ASCII, so this never falls back.
+    match std::str::from_utf8(lower) {
+        Ok(lower) => Cow::Borrowed(lower),
+        Err(_) => Cow::Owned(action.to_lowercase()),
+    }
+}
+
 /// Whether `statement` applies to the request: principal (trust policies), action, resource
 /// (other policies) and every condition.
-fn applies(statement: &Statement, layer: Layer, request: &Request<'_>, action: &str) -> bool {
+fn applies(statement: &Statement, layer: Layer, prepared: &Prepared<'_>) -> bool {
+    let request = prepared.request;
     // Cheapest and most selective first: the action, then the resource or principal, then the
     // conditions.
-    if !negatable_any(&statement.actions, |glob: &Glob| glob.matches(action)) {
+    if !negatable_any(&statement.actions, |glob: &Glob| {
+        glob.matches(&prepared.action)
+    }) {
         return false;
     }
     let target_ok = match (layer, &statement.principal, &statement.resources) {
@@ -214,7 +261,9 @@ fn applies(statement: &Statement, layer: Layer, request: &Request<'_>, action: &
         // INVARIANT: parse.rs requires a Principal in every trust statement and refuses one
         // elsewhere, and requires a Resource outside trust policies.
         (Layer::Trust, None, _) | (_, Some(_), _) | (_, None, None) => false,
-        (_, None, Some(rule)) => negatable_any(rule, |pattern| resource_matches(pattern, request)),
+        (_, None, Some(rule)) => negatable_any(rule, |pattern| {
+            resource_matches(pattern, prepared.resource.as_ref(), request.context)
+        }),
     };
     target_ok
         && statement
@@ -231,21 +280,33 @@ fn negatable_any<T>(rule: &Negatable<Vec<T>>, matches: impl Fn(&T) -> bool) -> b
     }
 }
 
-fn resource_matches(pattern: &ResourcePattern, request: &Request<'_>) -> bool {
-    let Some(arn) = request.resource else {
+/// Whether the resource (as its six segments) matches `pattern`; no resource matches only
+/// `"*"`.
+fn resource_matches(
+    pattern: &ResourcePattern,
+    resource: Option<&[&str; 6]>,
+    context: &Context,
+) -> bool {
+    let Some([arn, partition, service, region, account, rest]) = resource else {
         return *pattern == ResourcePattern::Any;
     };
     match pattern {
         ResourcePattern::Any => true,
         ResourcePattern::Unmatchable => false,
         ResourcePattern::Arn(pattern) => {
-            let [arn_prefix, partition, service, region, account] = &pattern.prefix;
-            arn_prefix.matches("arn")
-                && partition.matches(arn.partition())
-                && service.matches(arn.service())
-                && region.matches(arn.region())
-                && account.matches(arn.account())
-                && pattern.resource.matches(request.context, arn.resource())
+            let [
+                arn_pattern,
+                partition_pattern,
+                service_pattern,
+                region_pattern,
+                account_pattern,
+            ] = &pattern.prefix;
+            arn_pattern.matches(arn)
+                && partition_pattern.matches(partition)
+                && service_pattern.matches(service)
+                && region_pattern.matches(region)
+                && account_pattern.matches(account)
+                && pattern.resource.matches(context, rest)
         }
     }
 }
@@ -256,14 +317,18 @@ fn principal_matches(rule: &PrincipalRule, principal: &Principal) -> bool {
     };
     entries.iter().any(|entry| match (entry, principal) {
         (PrincipalEntry::AnyAws, Principal::Aws(_)) => true,
-        (PrincipalEntry::Account(account), Principal::Aws(arn)) => arn.account() == account,
+        (PrincipalEntry::Account(account), Principal::Aws(arn)) => {
+            text::equal(arn.account(), account)
+        }
         (PrincipalEntry::AwsArn(expected), Principal::Aws(arn)) => {
-            expected == arn.as_str() || session_of_role(arn, expected)
+            text::equal(expected, arn.as_str()) || session_of_role(arn, expected)
         }
         (PrincipalEntry::Federated(expected), Principal::Federated(provider)) => {
-            expected == provider
+            text::equal(expected, provider)
         }
-        (PrincipalEntry::Service(expected), Principal::Service(service)) => expected == service,
+        (PrincipalEntry::Service(expected), Principal::Service(service)) => {
+            text::equal(expected, service)
+        }
         _ => false,
     })
 }
@@ -291,4 +356,29 @@ fn session_of_role(session: &Arn, role: &str) -> bool {
         && role.partition() == session.partition()
         && role.account() == session.account()
         && session_role == Some(role_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercases_actions_as_to_lowercase_does() {
+        let long = "S3:GetObject".repeat(20);
+        for action in [
+            "sts:AssumeRoleWithSAML",
+            "s3:getobject",
+            "",
+            "S3:\u{212A}EY",
+            "IAM:ΣΑΣ",
+            long.as_str(),
+        ] {
+            let mut buffer = [0; INLINE_ACTION_BYTES];
+            assert_eq!(
+                lowercase(action, &mut buffer),
+                action.to_lowercase(),
+                "{action}"
+            );
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! A wildcard pattern without variables, with fast paths for the common shapes
 //! (`*`, `exact`, `prefix*`), which is what `Action` values and most ARN segments are.
 
-use crate::wildcard;
+use crate::text;
+use crate::wildcard::Pattern;
 
 /// A `*`/`?` pattern, compiled once at parse time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,8 +13,8 @@ pub(crate) enum Glob {
     Exact(String),
     /// `text*`, with no other wildcard.
     Prefix(String),
-    /// Anything else.
-    Pattern(String),
+    /// Anything else, compiled.
+    Pattern(Pattern),
 }
 
 impl Glob {
@@ -28,16 +29,16 @@ impl Glob {
         {
             Glob::Prefix(prefix.to_owned())
         } else {
-            Glob::Pattern(text.to_owned())
+            Glob::Pattern(Pattern::new(text))
         }
     }
 
     pub(crate) fn matches(&self, input: &str) -> bool {
         match self {
             Glob::Any => true,
-            Glob::Exact(text) => text == input,
-            Glob::Prefix(prefix) => input.starts_with(prefix.as_str()),
-            Glob::Pattern(pattern) => wildcard::matches_text(pattern, input),
+            Glob::Exact(exact) => text::equal(exact, input),
+            Glob::Prefix(prefix) => text::starts_with(input, prefix),
+            Glob::Pattern(pattern) => pattern.matches(input),
         }
     }
 }
@@ -45,6 +46,7 @@ impl Glob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wildcard;
 
     #[test]
     fn fast_paths_agree_with_the_general_matcher() {

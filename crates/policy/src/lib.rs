@@ -70,6 +70,7 @@ pub mod fuzzing;
 mod glob;
 mod json;
 mod parse;
+mod text;
 mod value;
 mod variables;
 mod wildcard;

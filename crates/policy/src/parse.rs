@@ -21,7 +21,7 @@ use crate::ast::{
     ArnPattern, Effect, MAX_DOCUMENT_BYTES, Negatable, Policy, PolicyKind, PrincipalEntry,
     PrincipalRule, ResourcePattern, Statement, Version,
 };
-use crate::condition::{Condition, Operator, Test, Values};
+use crate::condition::{ArnValue, Condition, Operator, Test, Values};
 use crate::error::{Malformed, PolicyError, messages};
 use crate::glob::Glob;
 use crate::json::Json;
@@ -733,6 +733,10 @@ fn resource_pattern(resource: &str, variables: bool) -> ResourcePattern {
 fn build_condition(raw: &RawCondition<'_>, variables: bool) -> Condition {
     let operator = raw.operator;
     let texts = raw.values.iter();
+    let syntax = Syntax {
+        wildcards: operator.allows_wildcards(),
+        variables: variables && operator.allows_variables(),
+    };
     let values = match operator.test {
         Test::Numeric(_) => Values::Numbers(texts.filter_map(|v| Number::parse(v)).collect()),
         Test::Date(_) => Values::Dates(texts.filter_map(|v| Date::parse(v)).collect()),
@@ -743,17 +747,14 @@ fn build_condition(raw: &RawCondition<'_>, variables: bool) -> Condition {
                 .collect(),
         ),
         Test::Null => Values::Null(texts.filter_map(|v| parse_bool(v)).collect()),
-        Test::StringEquals
-        | Test::StringEqualsIgnoreCase
-        | Test::StringLike
-        | Test::Arn
-        | Test::Bool => {
-            let syntax = Syntax {
-                wildcards: operator.allows_wildcards(),
-                variables: variables && operator.allows_variables(),
-            };
+        Test::StringEquals | Test::StringEqualsIgnoreCase | Test::StringLike | Test::Bool => {
             Values::Templates(texts.map(|v| Template::parse(v, syntax)).collect())
         }
+        Test::Arn => Values::Arns(
+            texts
+                .map(|v| ArnValue::new(Template::parse(v, syntax)))
+                .collect(),
+        ),
     };
     Condition {
         operator,

@@ -11,7 +11,8 @@
 //! condition (fedgate's choice; AWS does not say).
 
 use crate::context::Context;
-use crate::wildcard::{self, Atom};
+use crate::text;
+use crate::wildcard::{self, Atom, Pattern};
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,10 +35,14 @@ pub(crate) enum Piece {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Template {
     pieces: Vec<Piece>,
-    /// The template as a `*`/`?` pattern text, when it has no variables and no literal `*` or
-    /// `?`: then it can be matched without building atoms.
-    pattern: Option<String>,
+    /// The template compiled as a pattern, when it has no variables: then it is matched
+    /// without resolving anything.
+    pattern: Option<Pattern>,
 }
+
+/// Templates of up to this many pieces are resolved into a buffer on the stack, so that
+/// evaluating one allocates nothing.
+const INLINE_PIECES: usize = 8;
 
 /// What the parser treats as special.
 #[derive(Debug, Clone, Copy)]
@@ -84,26 +89,24 @@ impl Template {
             rest = rest.get(character.len_utf8()..).unwrap_or_default();
         }
         flush(&mut literal, &mut pieces);
-        let pattern = pieces
-            .iter()
-            .map(|piece| match piece {
-                Piece::Text(text) if !text.contains(['*', '?']) => Some(text.as_str()),
-                Piece::AnyRun => Some("*"),
-                Piece::AnyChar => Some("?"),
-                Piece::Text(_) | Piece::Variable { .. } => None,
-            })
-            .collect::<Option<String>>();
-        Template { pieces, pattern }
+        let mut template = Template {
+            pieces,
+            pattern: None,
+        };
+        if !template.has_variables() {
+            template.pattern = template.with_resolved(&Context::new(), Pattern::from_atoms);
+        }
+        template
     }
 
     /// Whether `input` matches the template as a `*`/`?` pattern, variables resolved from
     /// `context`; an unresolvable variable matches nothing.
     pub(crate) fn matches(&self, context: &Context, input: &str) -> bool {
         match &self.pattern {
-            Some(pattern) => wildcard::matches_text(pattern, input),
+            Some(pattern) => pattern.matches(input),
             None => self
-                .resolve(context)
-                .is_some_and(|atoms| wildcard::matches(&atoms, input)),
+                .with_resolved(context, |atoms| wildcard::matches(atoms, input))
+                .unwrap_or(false),
         }
     }
 
@@ -120,44 +123,74 @@ impl Template {
     }
 
     /// Whether the template has a variable other than the special characters.
-    #[cfg(test)]
     pub(crate) fn has_variables(&self) -> bool {
         self.pieces
             .iter()
             .any(|piece| matches!(piece, Piece::Variable { .. }))
     }
 
-    /// The template with variables replaced by their values from `context`, as wildcard atoms.
-    /// `None` if a variable has no value and no default: such a template matches nothing.
-    pub(crate) fn resolve<'a>(&'a self, context: &'a Context) -> Option<Vec<Atom<'a>>> {
-        let mut atoms = Vec::with_capacity(self.pieces.len());
-        for piece in &self.pieces {
-            atoms.push(match piece {
-                Piece::Text(text) => Atom::Text(text),
-                Piece::AnyRun => Atom::AnyRun,
-                Piece::AnyChar => Atom::AnyChar,
-                Piece::Variable { key, default } => Atom::Text(match context.single_text(key) {
-                    Some(value) => value,
-                    None => default.as_deref()?,
-                }),
-            });
+    /// Calls `use_atoms` with the template as wildcard atoms, variables replaced by their
+    /// values from `context`, and returns what it returns. `None` if a variable has no value
+    /// and no default: such a template matches nothing.
+    pub(crate) fn with_resolved<R>(
+        &self,
+        context: &Context,
+        use_atoms: impl FnOnce(&[Atom<'_>]) -> R,
+    ) -> Option<R> {
+        if self.pieces.len() <= INLINE_PIECES {
+            let mut buffer = [Atom::AnyRun; INLINE_PIECES];
+            for (slot, piece) in buffer.iter_mut().zip(&self.pieces) {
+                *slot = resolve_piece(piece, context)?;
+            }
+            Some(use_atoms(buffer.get(..self.pieces.len())?))
+        } else {
+            let atoms = self
+                .pieces
+                .iter()
+                .map(|piece| resolve_piece(piece, context))
+                .collect::<Option<Vec<_>>>()?;
+            Some(use_atoms(&atoms))
         }
-        Some(atoms)
     }
 
-    /// The template as one string, variables resolved; `None` as for [`Template::resolve`].
-    /// Wildcards (if any) appear as `*` and `?`.
-    pub(crate) fn resolve_to_string(&self, context: &Context) -> Option<String> {
-        let atoms = self.resolve(context)?;
-        let mut text = String::new();
-        for atom in atoms {
-            match atom {
-                Atom::Text(part) => text.push_str(part),
-                Atom::AnyRun => text.push('*'),
-                Atom::AnyChar => text.push('?'),
-            }
+    /// Whether the template, variables resolved, is exactly `text` (wildcards, if any, as
+    /// `*` and `?`); an unresolvable variable equals nothing. Allocates nothing.
+    pub(crate) fn equals(&self, context: &Context, text: &str) -> bool {
+        if let Some(literal) = self.as_literal() {
+            return text::equal(literal, text);
         }
-        Some(text)
+        self.with_resolved(context, |atoms| {
+            let mut rest = text;
+            for atom in atoms {
+                let part = match atom {
+                    Atom::Text(part) => part,
+                    Atom::AnyRun => "*",
+                    Atom::AnyChar => "?",
+                };
+                match text::strip_prefix(rest, part) {
+                    Some(after) => rest = after,
+                    None => return false,
+                }
+            }
+            rest.is_empty()
+        })
+        .unwrap_or(false)
+    }
+
+    /// The template as one string, variables resolved; `None` as for
+    /// [`Template::with_resolved`]. Wildcards (if any) appear as `*` and `?`.
+    pub(crate) fn resolve_to_string(&self, context: &Context) -> Option<String> {
+        self.with_resolved(context, |atoms| {
+            let mut text = String::new();
+            for atom in atoms {
+                match atom {
+                    Atom::Text(part) => text.push_str(part),
+                    Atom::AnyRun => text.push('*'),
+                    Atom::AnyChar => text.push('?'),
+                }
+            }
+            text
+        })
     }
 
     /// The literal text, when the template has neither wildcards nor variables.
@@ -168,6 +201,19 @@ impl Template {
             _ => None,
         }
     }
+}
+
+/// One piece as an atom, its variable (if any) resolved from `context`.
+fn resolve_piece<'a>(piece: &'a Piece, context: &'a Context) -> Option<Atom<'a>> {
+    Some(match piece {
+        Piece::Text(text) => Atom::Text(text),
+        Piece::AnyRun => Atom::AnyRun,
+        Piece::AnyChar => Atom::AnyChar,
+        Piece::Variable { key, default } => Atom::Text(match context.single_text(key) {
+            Some(value) => value,
+            None => default.as_deref()?,
+        }),
+    })
 }
 
 fn flush(literal: &mut String, pieces: &mut Vec<Piece>) {
@@ -218,6 +264,8 @@ fn is_key_character(character: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::context::ContextValue;
 
@@ -291,5 +339,38 @@ mod tests {
     fn without_variable_syntax_dollar_braces_are_literal() {
         let template = Template::literal("${aws:username}*");
         assert_eq!(template.as_literal(), Some("${aws:username}*"));
+    }
+
+    proptest! {
+        /// The pattern compiled at parse time matches exactly what the template's atoms
+        /// match, literal `*` and `?` (from `${*}`, `${?}`) included.
+        #[test]
+        fn compiled_pattern_agrees_with_the_atoms(
+            text in "[ab*?é]{0,4}(\\$\\{[*?]\\})?[ab*?é]{0,4}",
+            input in "[ab*?é]{0,10}",
+        ) {
+            let context = Context::new();
+            let template = Template::parse(&text, BOTH);
+            let expected = template
+                .with_resolved(&context, |atoms| wildcard::matches(atoms, &input))
+                .unwrap();
+            prop_assert!(template.pattern.is_some());
+            prop_assert_eq!(template.matches(&context, &input), expected);
+        }
+
+        /// `equals` without allocating agrees with comparing the resolved string.
+        #[test]
+        fn equals_agrees_with_the_resolved_string(
+            text in "[ab]{0,3}(\\$\\{(k|x|k, 'a')\\})?[ab*]{0,3}",
+            input in "[ab*]{0,8}",
+        ) {
+            let mut context = Context::new();
+            context.insert("k", ContextValue::string("ab"));
+            let template = Template::parse(&text, BOTH);
+            let expected = template
+                .resolve_to_string(&context)
+                .is_some_and(|resolved| resolved == input);
+            prop_assert_eq!(template.equals(&context, &input), expected);
+        }
     }
 }

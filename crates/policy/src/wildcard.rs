@@ -11,6 +11,8 @@
 //! is O(n) for each group without `?` (a substring search) and O(n·k) for a group of k atoms
 //! with `?`, never exponential.
 
+use crate::text;
+
 /// One piece of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Atom<'a> {
@@ -27,10 +29,84 @@ pub(crate) fn matches(pattern: &[Atom<'_>], input: &str) -> bool {
     matches_groups(pattern.split(|atom| *atom == Atom::AnyRun), input)
 }
 
-/// Whether `input` matches the whole `pattern`, a text in which `*` and `?` are wildcards and
-/// every other character is literal. Allocates nothing.
-pub(crate) fn matches_text(pattern: &str, input: &str) -> bool {
-    matches_groups(pattern.split('*').map(TextGroup), input)
+/// A `*`/`?` pattern compiled once, when the policy is parsed: the runs between its `*`s,
+/// each either plain text (found by a substring search) or text with `?`s. Matching it
+/// allocates nothing and re-reads nothing of the pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    /// The runs between the `*`s, in order: exactly one when the pattern has no `*`.
+    runs: Vec<Run>,
+    /// The fewest bytes a matching input has: its literal text, and one per `?`.
+    min_bytes: usize,
+}
+
+/// A run of a pattern without `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Run {
+    /// Literal text only (possibly empty).
+    Text(String),
+    /// Literal text and at least one `?`.
+    Mixed(Vec<Part>),
+}
+
+/// A piece of a [`Run::Mixed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    AnyChar,
+}
+
+impl Pattern {
+    /// Compiles a pattern text in which `*` and `?` are wildcards and every other character
+    /// is literal.
+    pub(crate) fn new(text: &str) -> Pattern {
+        Pattern::from_atoms(&parse(text))
+    }
+
+    /// Compiles a pattern given as atoms (whose text is literal, `*` and `?` included).
+    pub(crate) fn from_atoms(atoms: &[Atom<'_>]) -> Pattern {
+        let runs: Vec<Run> = atoms
+            .split(|atom| *atom == Atom::AnyRun)
+            .map(|group| {
+                if group.contains(&Atom::AnyChar) {
+                    Run::Mixed(
+                        group
+                            .iter()
+                            .filter_map(|atom| match atom {
+                                Atom::Text(text) => Some(Part::Text((*text).to_owned())),
+                                Atom::AnyChar => Some(Part::AnyChar),
+                                Atom::AnyRun => None,
+                            })
+                            .collect(),
+                    )
+                } else {
+                    let mut text = String::new();
+                    for atom in group {
+                        if let Atom::Text(part) = atom {
+                            text.push_str(part);
+                        }
+                    }
+                    Run::Text(text)
+                }
+            })
+            .collect();
+        let min_bytes = atoms
+            .iter()
+            .map(|atom| match atom {
+                Atom::Text(text) => text.len(),
+                Atom::AnyChar => 1,
+                Atom::AnyRun => 0,
+            })
+            .sum();
+        Pattern { runs, min_bytes }
+    }
+
+    /// Whether `input` matches the whole pattern.
+    pub(crate) fn matches(&self, input: &str) -> bool {
+        // Each `?` takes at least one byte and literal text its own: a shorter input fails
+        // whatever the `*`s absorb.
+        input.len() >= self.min_bytes && matches_groups(self.runs.iter(), input)
+    }
 }
 
 /// The algorithm of the module documentation, over the groups between the `*`s.
@@ -58,9 +134,9 @@ fn matches_groups<G: Group>(mut groups: impl DoubleEndedIterator<Item = G>, inpu
     true
 }
 
-/// Needles up to this many bytes are searched by comparing at each position: linear, since
-/// the needle is this short, and much cheaper to start than `str::find`'s two-way searcher,
-/// which finds longer ones in linear time.
+/// Needles up to this many bytes are searched by finding their first character (with
+/// `memchr`) and comparing there: linear, since the needle is this short, and much cheaper to
+/// start than `str::find`'s two-way searcher, which finds longer ones in linear time.
 const SHORT_NEEDLE_BYTES: usize = 16;
 
 /// The byte offset of the first occurrence of `needle` in `haystack`.
@@ -68,15 +144,17 @@ fn find(haystack: &str, needle: &str) -> Option<usize> {
     if needle.len() > SHORT_NEEDLE_BYTES {
         return haystack.find(needle);
     }
-    let needle = needle.as_bytes();
-    let Some(&first) = needle.first() else {
+    let Some(first) = needle.chars().next() else {
         return Some(0);
     };
-    // A match of UTF-8 text starts at a character boundary, so byte positions are safe.
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|window| window.first() == Some(&first) && window == needle)
+    let mut from = 0;
+    loop {
+        let candidate = from + haystack.get(from..)?.find(first)?;
+        if text::starts_with(haystack.get(candidate..)?, needle) {
+            return Some(candidate);
+        }
+        from = candidate + first.len_utf8();
+    }
 }
 
 /// A run of a pattern without `*`: literal text and `?`.
@@ -115,7 +193,7 @@ impl Group for &[Atom<'_>] {
             let rest = input.get(position..)?;
             match atom {
                 Atom::Text(text) => {
-                    if !rest.starts_with(text) {
+                    if !text::starts_with(rest, text) {
                         return None;
                     }
                     position += text.len();
@@ -133,7 +211,7 @@ impl Group for &[Atom<'_>] {
             let head = input.get(floor..end)?;
             match atom {
                 Atom::Text(text) => {
-                    if !head.ends_with(text) {
+                    if !text::ends_with(head, text) {
                         return None;
                     }
                     end -= text.len();
@@ -153,49 +231,64 @@ impl Group for &[Atom<'_>] {
     }
 }
 
-/// A run of a text pattern without `*`, in which `?` is a wildcard.
-struct TextGroup<'p>(&'p str);
-
-impl Group for TextGroup<'_> {
+impl Group for &Run {
     fn match_at(&self, input: &str, start: usize) -> Option<usize> {
-        let rest = input.get(start..)?;
-        if let Some(text) = self.as_text() {
-            return rest.starts_with(text).then_some(start + text.len());
-        }
-        let mut characters = rest.char_indices();
-        for expected in self.0.chars() {
-            let (_, actual) = characters.next()?;
-            if expected != '?' && expected != actual {
-                return None;
+        match self {
+            Run::Text(literal) => {
+                text::starts_with(input.get(start..)?, literal).then_some(start + literal.len())
+            }
+            Run::Mixed(parts) => {
+                let mut position = start;
+                for part in parts {
+                    let rest = input.get(position..)?;
+                    match part {
+                        Part::Text(literal) => {
+                            if !text::starts_with(rest, literal) {
+                                return None;
+                            }
+                            position += literal.len();
+                        }
+                        Part::AnyChar => position += rest.chars().next()?.len_utf8(),
+                    }
+                }
+                Some(position)
             }
         }
-        Some(start + characters.next().map_or(rest.len(), |(offset, _)| offset))
     }
 
     fn match_at_end(&self, input: &str, floor: usize) -> Option<usize> {
-        let head = input.get(floor..)?;
-        if let Some(text) = self.as_text() {
-            return head.ends_with(text).then(|| input.len() - text.len());
-        }
-        let mut characters = head.char_indices().rev();
-        let mut start = input.len();
-        for expected in self.0.chars().rev() {
-            let (offset, actual) = characters.next()?;
-            if expected != '?' && expected != actual {
-                return None;
+        match self {
+            Run::Text(literal) => {
+                text::ends_with(input.get(floor..)?, literal).then(|| input.len() - literal.len())
             }
-            start = floor + offset;
+            Run::Mixed(parts) => {
+                let mut end = input.len();
+                for part in parts.iter().rev() {
+                    let head = input.get(floor..end)?;
+                    match part {
+                        Part::Text(literal) => {
+                            if !text::ends_with(head, literal) {
+                                return None;
+                            }
+                            end -= literal.len();
+                        }
+                        Part::AnyChar => end -= head.chars().next_back()?.len_utf8(),
+                    }
+                }
+                Some(end)
+            }
         }
-        Some(start)
     }
 
     fn as_text(&self) -> Option<&str> {
-        (!self.0.contains('?')).then_some(self.0)
+        match self {
+            Run::Text(text) => Some(text),
+            Run::Mixed(_) => None,
+        }
     }
 }
 
 /// Parses a pattern in which `*` and `?` are wildcards and every other character is literal.
-#[cfg(test)]
 pub(crate) fn parse(pattern: &str) -> Vec<Atom<'_>> {
     let mut atoms = Vec::new();
     let mut literal_start = 0;
@@ -224,7 +317,7 @@ mod tests {
     use super::*;
 
     fn like(pattern: &str, input: &str) -> bool {
-        let by_text = matches_text(pattern, input);
+        let by_text = Pattern::new(pattern).matches(input);
         assert_eq!(
             matches(&parse(pattern), input),
             by_text,

@@ -6,27 +6,25 @@
 /// Decodes `%XX` escapes and `+` (as a space, as HTML forms and botocore's `urlencode` mean
 /// it). `None` on a truncated or non-hex escape: malformed input is refused, never guessed at.
 pub(crate) fn decode(input: &str) -> Option<Vec<u8>> {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut rest = bytes;
-    while let Some((&byte, tail)) = rest.split_first() {
-        match byte {
-            b'%' => {
-                let (&high, tail) = tail.split_first()?;
-                let (&low, tail) = tail.split_first()?;
-                out.push(hex_value(high)? << 4 | hex_value(low)?);
-                rest = tail;
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input.as_bytes();
+    // Runs without escapes (most of a base64 SAMLResponse) are copied whole.
+    while let Some(at) = rest.iter().position(|&b| b == b'%' || b == b'+') {
+        let (run, tail) = rest.split_at(at);
+        out.extend_from_slice(run);
+        rest = match tail {
+            [b'%', high, low, tail @ ..] => {
+                out.push(hex_value(*high)? << 4 | hex_value(*low)?);
+                tail
             }
-            b'+' => {
+            [b'+', tail @ ..] => {
                 out.push(b' ');
-                rest = tail;
+                tail
             }
-            _ => {
-                out.push(byte);
-                rest = tail;
-            }
-        }
+            _ => return None,
+        };
     }
+    out.extend_from_slice(rest);
     Some(out)
 }
 
@@ -85,5 +83,20 @@ mod tests {
         out.clear();
         encode_into(&mut out, b"/x y/", true);
         assert_eq!(out, b"/x%20y/");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoding_undoes_encoding(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let mut encoded = Vec::new();
+            encode_into(&mut encoded, &bytes, false);
+            let encoded = String::from_utf8(encoded).unwrap();
+            proptest::prop_assert_eq!(decode(&encoded), Some(bytes));
+        }
+
+        #[test]
+        fn a_percent_without_two_hex_digits_is_refused(text in "[a-z+]{0,8}%[g-z]?[0-9]?") {
+            proptest::prop_assert_eq!(decode(&text), None);
+        }
     }
 }

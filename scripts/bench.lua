@@ -7,7 +7,11 @@
 --                         line, then the body (a SigV4-signed call)
 --
 -- done() prints one line `bench-result {json}` for scripts/bench to read: requests, non-2xx
--- answers, transport errors, duration and latency percentiles in microseconds.
+-- answers, transport errors, duration and latency percentiles in microseconds. wrk's own
+-- duration is always the one asked for (-d), even when every thread stopped early; so with
+-- BENCH_BODIES each thread notes when it sent its first request and when it ran out, and the
+-- duration is from the first start to the last stop if every thread ran out (otherwise the
+-- rate would be capped at bodies / -d).
 
 local threads = {}
 local counter = 0
@@ -49,12 +53,29 @@ function init(args)
   end
 end
 
+-- Microseconds since the epoch, from date(1): Lua has no finer clock. Called twice per thread.
+local function now_us()
+  local p = assert(io.popen("date +%s%N"))
+  local ns = p:read("*n")
+  p:close()
+  return math.floor(ns / 1000)
+end
+
+local started = false
+
 function request()
   if fixed_request then
     return fixed_request
   end
+  if not started then
+    started = true
+    wrk.thread:set("started_us", now_us())
+  end
   local request = bodies[next_body]
   if request == nil then
+    if extra == 0 then
+      wrk.thread:set("stopped_us", now_us())
+    end
     -- out of responses: stop this thread; wrk still wants a request, so a cheap one that the
     -- totals leave out
     wrk.thread:stop()
@@ -79,14 +100,26 @@ end
 
 function done(summary, latency, requests)
   local non, extras = 0, 0
+  local first_start, last_stop, all_stopped = nil, nil, true
   for _, thread in ipairs(threads) do
     non = non + (thread:get("non2xx") or 0)
     extras = extras + (thread:get("extra") or 0)
+    local started_us, stopped_us = thread:get("started_us"), thread:get("stopped_us")
+    if started_us and stopped_us then
+      first_start = math.min(first_start or started_us, started_us)
+      last_stop = math.max(last_stop or stopped_us, stopped_us)
+    else
+      all_stopped = false
+    end
+  end
+  local duration = summary.duration
+  if all_stopped and first_start and last_stop > first_start then
+    duration = math.min(duration, last_stop - first_start)
   end
   local e = summary.errors
   io.write(string.format(
     'bench-result {"requests": %d, "non2xx": %d, "socket_errors": %d, "duration_us": %d, ' ..
     '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
-    summary.requests - extras, non, e.connect + e.read + e.write + e.timeout, summary.duration,
+    summary.requests - extras, non, e.connect + e.read + e.write + e.timeout, duration,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end

@@ -21,7 +21,15 @@
 //! differs between them (connection setup, transactions, migrations) lives in `sqlite.rs` and
 //! `postgres.rs`, with one migrations folder each. `connect` (or [`connect_with`], to size the
 //! pools) applies pending migrations. Choices the AWS documentation leaves open are recorded in
-//! `docs/decisions-store.md`.
+//! `docs/decisions.md`.
+//!
+//! Consistency across nodes: reads of SAML providers, roles and their permissions, instances,
+//! users and security profiles are cached for up to two seconds; a node sees its own writes at
+//! once, other nodes' within two seconds (IAM's eventual consistency). Everything that decides
+//! a replay (assertions, token redemptions) and sessions are never cached. The writes every
+//! sign-in makes (replay keys, token redemptions, sessions, audit events) are committed in
+//! groups with the other sign-ins waiting at that moment; each call is answered after its own
+//! rows committed.
 
 mod error;
 mod model;

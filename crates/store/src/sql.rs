@@ -48,7 +48,7 @@ pub(crate) struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
-    /// The replay cache's and the audit trail's writer.
+    /// The writer of replay keys, token redemptions, sessions and audit events.
     group_commit: group_commit::GroupCommit,
     /// Recent reads of IAM and Connect entities; every write below forgets them.
     cache: std::sync::Arc<cache::ReadCache>,
@@ -92,7 +92,7 @@ impl SqlStore {
         std::sync::Arc::clone(&self.cache)
     }
 
-    /// The writer that batches the replay cache's and the audit trail's rows.
+    /// The writer that batches replay keys, token redemptions, sessions and audit events.
     pub(crate) fn group_commit(&self) -> &group_commit::GroupCommit {
         &self.group_commit
     }

@@ -734,6 +734,34 @@ async fn tags_on_instances_and_users() {
     assert_eq!(described["Instance"]["Tags"], json!({"env": "test"}));
 }
 
+/// `resourceId` is one of SearchUsers' documented `StringCondition` fields (`UserSearchCriteria`
+/// in the API reference): the user's id.
+#[tokio::test]
+async fn search_users_by_resource_id() {
+    let server = TestServer::start().await.unwrap();
+    let admin = server.admin();
+    let (instance, agent, _, routing) = saml_instance(&server).await;
+    let (_, alice) = create_user(&server, &instance, "alice", &agent, &routing).await;
+    create_user(&server, &instance, "bob", &agent, &routing).await;
+    let alice = alice["UserId"].as_str().unwrap();
+    let (response, body) = call(
+        &server,
+        "POST",
+        "/search-users",
+        Some(
+            json!({"InstanceId": instance, "SearchCriteria": {"StringCondition": {
+                "FieldName": "resourceId", "ComparisonType": "EXACT", "Value": alice,
+            }}}),
+        ),
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(body["ApproximateTotalCount"], 1);
+    assert_eq!(body["Users"][0]["Username"], "alice");
+    assert_eq!(body["Users"][0]["Id"], alice);
+}
+
 /// Tag keys follow `TagKey` (`^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`, 1–128) when tagging and
 /// when untagging: no control characters, no `aws:` prefix.
 #[tokio::test]

@@ -478,10 +478,11 @@ fn filter(criteria: &SearchCriteria, depth: usize) -> Result<UserFilter, AwsErro
             Some("LastName") => UserField::LastName,
             Some("RoutingProfileId") => UserField::RoutingProfileId,
             Some("SecurityProfileId") => UserField::SecurityProfileId,
+            Some("resourceId") => UserField::ResourceId,
             Some(other) => {
                 return Err(invalid_parameter(format!(
                     "FieldName `{}` is not one of Username, FirstName, LastName, \
-                     RoutingProfileId, SecurityProfileId",
+                     RoutingProfileId, SecurityProfileId, resourceId",
                     truncate(other)
                 )));
             }

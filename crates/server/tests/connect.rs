@@ -734,6 +734,42 @@ async fn tags_on_instances_and_users() {
     assert_eq!(described["Instance"]["Tags"], json!({"env": "test"}));
 }
 
+/// A user deleted through the API loses their web app sessions at once, as one deleted from
+/// the admin pages does; other users keep theirs.
+#[tokio::test]
+async fn delete_user_ends_the_user_s_instance_sessions() {
+    use fedgate_store::{Session, SessionId, SessionKind};
+    let server = TestServer::start().await.unwrap();
+    let admin = server.admin();
+    let (instance, agent, _, routing) = saml_instance(&server).await;
+    let store = &server.state.store;
+    let now = server.state.clock.now();
+    let mut sessions = Vec::new();
+    for name in ["alice", "bob"] {
+        let (_, created) = create_user(&server, &instance, name, &agent, &routing).await;
+        let session = Session {
+            id: SessionId::new(format!("session-of-{name}")),
+            kind: SessionKind::Instance,
+            subject: created["UserArn"].as_str().unwrap().to_owned(),
+            created_at: now,
+            expires_at: now + time::Duration::hours(12),
+        };
+        store.create_session(&session).await.unwrap();
+        sessions.push((created["UserId"].as_str().unwrap().to_owned(), session.id));
+    }
+    let (response, _) = call(
+        &server,
+        "DELETE",
+        &format!("/users/{instance}/{}", sessions[0].0),
+        None,
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(store.active_session(&sessions[0].1, now).await.is_err());
+    assert!(store.active_session(&sessions[1].1, now).await.is_ok());
+}
+
 /// `resourceId` is one of SearchUsers' documented `StringCondition` fields (`UserSearchCriteria`
 /// in the API reference): the user's id.
 #[tokio::test]

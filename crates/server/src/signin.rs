@@ -500,8 +500,8 @@ async fn federate(
         }
         Ok(Reply::Empty) => internal_page(&request_id),
         Err(error) => match error.code() {
-            AwsErrorCode::UserNotFound => denied_page(NOT_ONBOARDED),
-            AwsErrorCode::AccessDenied => denied_page(IAM_DENIED),
+            AwsErrorCode::UserNotFound => denied_page(NOT_ONBOARDED, &request_id),
+            AwsErrorCode::AccessDenied => denied_page(IAM_DENIED, &request_id),
             AwsErrorCode::InternalFailure => internal_page(&request_id),
             _ => page(
                 client_status(error.code().status(Protocol::RestJson)),
@@ -516,13 +516,16 @@ async fn federate(
     }
 }
 
-fn denied_page(text: &str) -> Response {
+/// AWS's text for a refused federation, with the request id (DESIGN: AWS's texts "plus the
+/// request id"), so that the refusal can be found in the log and the audit.
+fn denied_page(text: &str, request_id: &RequestId) -> Response {
     page(
         StatusCode::FORBIDDEN,
         "Access Denied",
         &format!(
-            "<h1>Access Denied</h1><p class=\"error\" id=\"error_message\">{}</p>",
-            escape(text)
+            "<h1>Access Denied</h1><p class=\"error\" id=\"error_message\">{}</p><p>Request ID: {}</p>",
+            escape(text),
+            escape(&request_id.0)
         ),
     )
 }

@@ -734,6 +734,183 @@ async fn tags_on_instances_and_users() {
     assert_eq!(described["Instance"]["Tags"], json!({"env": "test"}));
 }
 
+/// A user deleted through the API loses their web app sessions at once, as one deleted from
+/// the admin pages does; other users keep theirs.
+#[tokio::test]
+async fn delete_user_ends_the_user_s_instance_sessions() {
+    use fedgate_store::{Session, SessionId, SessionKind};
+    let server = TestServer::start().await.unwrap();
+    let admin = server.admin();
+    let (instance, agent, _, routing) = saml_instance(&server).await;
+    let store = &server.state.store;
+    let now = server.state.clock.now();
+    let mut sessions = Vec::new();
+    for name in ["alice", "bob"] {
+        let (_, created) = create_user(&server, &instance, name, &agent, &routing).await;
+        let session = Session {
+            id: SessionId::new(format!("session-of-{name}")),
+            kind: SessionKind::Instance,
+            subject: created["UserArn"].as_str().unwrap().to_owned(),
+            created_at: now,
+            expires_at: now + time::Duration::hours(12),
+        };
+        store.create_session(&session).await.unwrap();
+        sessions.push((created["UserId"].as_str().unwrap().to_owned(), session.id));
+    }
+    let (response, _) = call(
+        &server,
+        "DELETE",
+        &format!("/users/{instance}/{}", sessions[0].0),
+        None,
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(store.active_session(&sessions[0].1, now).await.is_err());
+    assert!(store.active_session(&sessions[1].1, now).await.is_ok());
+}
+
+/// `resourceId` is one of SearchUsers' documented `StringCondition` fields (`UserSearchCriteria`
+/// in the API reference): the user's id.
+#[tokio::test]
+async fn search_users_by_resource_id() {
+    let server = TestServer::start().await.unwrap();
+    let admin = server.admin();
+    let (instance, agent, _, routing) = saml_instance(&server).await;
+    let (_, alice) = create_user(&server, &instance, "alice", &agent, &routing).await;
+    create_user(&server, &instance, "bob", &agent, &routing).await;
+    let alice = alice["UserId"].as_str().unwrap();
+    let (response, body) = call(
+        &server,
+        "POST",
+        "/search-users",
+        Some(
+            json!({"InstanceId": instance, "SearchCriteria": {"StringCondition": {
+                "FieldName": "resourceId", "ComparisonType": "EXACT", "Value": alice,
+            }}}),
+        ),
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(body["ApproximateTotalCount"], 1);
+    assert_eq!(body["Users"][0]["Username"], "alice");
+    assert_eq!(body["Users"][0]["Id"], alice);
+}
+
+/// Tag keys follow `TagKey` (`^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`, 1–128) when tagging and
+/// when untagging: no control characters, no `aws:` prefix.
+#[tokio::test]
+async fn tag_keys_are_checked_when_tagging_and_untagging() {
+    let server = TestServer::start().await.unwrap();
+    let admin = server.admin();
+    let (instance, _, _, _) = saml_instance(&server).await;
+    let arn = format!(
+        "arn%3Aaws%3Aconnect%3Aus-east-1%3A{}%3Ainstance%2F{instance}",
+        server.state.account.id.as_str()
+    );
+    let (response, _) = call(
+        &server,
+        "POST",
+        &format!("/tags/{arn}"),
+        Some(json!({"tags": {"a\tb": "1"}})),
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert_eq!(error_type(&response), "InvalidParameterException");
+    let (response, _) = call(
+        &server,
+        "POST",
+        &format!("/tags/{arn}"),
+        Some(json!({"tags": {"cost center": "1"}})),
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let long = "k".repeat(129);
+    for keys in ["aws%3Ax", "a%09b", long.as_str()] {
+        let (response, _) = call(
+            &server,
+            "DELETE",
+            &format!("/tags/{arn}?tagKeys={keys}"),
+            None,
+            &admin,
+        )
+        .await;
+        assert_eq!(response.status, 400, "{keys}: {}", response.body);
+        assert_eq!(error_type(&response), "InvalidParameterException");
+    }
+    let (response, _) = call(
+        &server,
+        "DELETE",
+        &format!("/tags/{arn}?tagKeys=cost%20center"),
+        None,
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let (_, tags) = call(&server, "GET", &format!("/tags/{arn}"), None, &admin).await;
+    assert_eq!(tags["tags"], json!({}));
+}
+
+/// `AfterContactWorkTimeLimit` is 0 to 2,000,000 seconds (`UserPhoneConfig`, API reference).
+#[tokio::test]
+async fn after_contact_work_is_at_most_two_million_seconds() {
+    let server = TestServer::start().await.unwrap();
+    let admin = server.admin();
+    let (instance, agent, _, routing) = saml_instance(&server).await;
+    let (_, created) = create_user(&server, &instance, "alice", &agent, &routing).await;
+    let user = created["UserId"].as_str().unwrap();
+    let path = format!("/users/{instance}/{user}/phone-config");
+    for (seconds, code) in [
+        (2_000_000, ""),
+        (2_000_001, "InvalidParameterException"),
+        (-1, "InvalidParameterException"),
+    ] {
+        let (response, _) = call(
+            &server,
+            "POST",
+            &path,
+            Some(json!({"PhoneConfig": {
+                "PhoneType": "SOFT_PHONE",
+                "AfterContactWorkTimeLimit": seconds,
+            }})),
+            &admin,
+        )
+        .await;
+        assert_eq!(error_type(&response), code, "{seconds}: {}", response.body);
+    }
+    let (response, _) = call(
+        &server,
+        "PUT",
+        &format!("/users/{instance}"),
+        Some(json!({
+            "Username": "bob",
+            "IdentityInfo": {"FirstName": "Bob", "LastName": "Last"},
+            "PhoneConfig": {"PhoneType": "SOFT_PHONE", "AfterContactWorkTimeLimit": 2_000_001},
+            "SecurityProfileIds": [agent],
+            "RoutingProfileId": routing,
+        })),
+        &admin,
+    )
+    .await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert_eq!(error_type(&response), "InvalidParameterException");
+    let (_, described) = call(
+        &server,
+        "GET",
+        &format!("/users/{instance}/{user}"),
+        None,
+        &admin,
+    )
+    .await;
+    assert_eq!(
+        described["User"]["PhoneConfig"]["AfterContactWorkTimeLimit"],
+        2_000_000
+    );
+}
+
 #[tokio::test]
 async fn a_role_session_named_like_a_user_gets_a_federation_token() {
     let server = TestServer::start().await.unwrap();

@@ -684,6 +684,15 @@ async fn not_onboarded_and_iam_denied_users_see_aws_texts() {
     let (denied, _) = federate(&server, "alice", OTHER_ROLE_ARN, &relay).await;
     assert_eq!(denied.status, 403);
     assert!(denied.body.contains(IAM_DENIED), "{}", denied.body);
+    // DESIGN.md: AWS's texts plus the request id, to find the refusal in the log.
+    for page in [&carol, &denied] {
+        let request_id = page.headers["x-amzn-requestid"].to_str().unwrap();
+        assert!(
+            page.body.contains(&format!("Request ID: {request_id}")),
+            "{}",
+            page.body
+        );
+    }
 }
 
 #[tokio::test]

@@ -1532,6 +1532,8 @@ async fn search_users(store: &dyn Store, acme: &InstanceId, alicia: &User) {
     assert_eq!(found(admins).await, ["alice"]);
     let agents = condition(UserField::SecurityProfileId, Exact, "i-acme-sp-Agent");
     assert_eq!(found(agents).await.len(), 5);
+    let by_id = condition(UserField::ResourceId, Exact, alicia.id.as_str());
+    assert_eq!(found(by_id).await, ["alice"]);
     assert_eq!(found(UserFilter::And(vec![])).await.len(), 5);
     assert_eq!(found(UserFilter::Or(vec![])).await, Vec::<String>::new());
     assert!(matches!(

@@ -74,6 +74,10 @@ pub async fn untag(call: &Call<'_>) -> Result<Reply, AwsError> {
             validate::MAX_TAGS
         )));
     }
+    // `TagKeyList` holds `TagKey`s: the same pattern and length as when tagging.
+    for key in &keys {
+        validate::tag_key(key)?;
+    }
     call.state
         .store
         .untag_resource(resource.target(), &keys)

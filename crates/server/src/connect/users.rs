@@ -291,12 +291,18 @@ pub async fn update_routing_profile(call: &Call<'_>) -> Result<Reply, AwsError> 
     apply(call, &instance, &id, &update).await
 }
 
-/// `DeleteUser`: `DELETE /users/{InstanceId}/{UserId}`.
+/// `DeleteUser`: `DELETE /users/{InstanceId}/{UserId}`. The user's instance sessions end at
+/// once, as when the user is deleted from the admin pages.
 pub async fn delete(call: &Call<'_>) -> Result<Reply, AwsError> {
     let (instance, id) = user_of_call(call).await?;
-    call.state
-        .store
+    let store = &call.state.store;
+    store
         .delete_user(&instance, &id)
+        .await
+        .map_err(AwsError::connect_store)?;
+    // SECURITY: a deleted user's web app session must not outlive the user.
+    store
+        .revoke_sessions_of(&call.arns().user(instance.as_str(), id.as_str()))
         .await
         .map_err(AwsError::connect_store)?;
     Ok(Reply::Empty)
@@ -478,10 +484,11 @@ fn filter(criteria: &SearchCriteria, depth: usize) -> Result<UserFilter, AwsErro
             Some("LastName") => UserField::LastName,
             Some("RoutingProfileId") => UserField::RoutingProfileId,
             Some("SecurityProfileId") => UserField::SecurityProfileId,
+            Some("resourceId") => UserField::ResourceId,
             Some(other) => {
                 return Err(invalid_parameter(format!(
                     "FieldName `{}` is not one of Username, FirstName, LastName, \
-                     RoutingProfileId, SecurityProfileId",
+                     RoutingProfileId, SecurityProfileId, resourceId",
                     truncate(other)
                 )));
             }

@@ -36,6 +36,9 @@ pub const MAX_CLIENT_TOKEN_CHARS: usize = 500;
 pub const MAX_NEXT_TOKEN_CHARS: usize = 2500;
 /// Longest resource id in a path (user, profile).
 pub const MAX_RESOURCE_ID_CHARS: usize = 256;
+/// Longest `AfterContactWorkTimeLimit`, in seconds ("a maximum value of 2,000,000 seconds (24
+/// days)", `UserPhoneConfig` in the API reference).
+pub const MAX_AFTER_CONTACT_WORK_SECONDS: u32 = 2_000_000;
 
 /// `InvalidParameterException` with `message`.
 pub fn invalid_parameter(message: impl Into<String>) -> AwsError {
@@ -237,9 +240,15 @@ pub fn phone_config(input: Option<&PhoneConfigInput>) -> Result<PhoneConfig, Aws
     };
     let after_contact_work_seconds = match input.after_contact_work_time_limit {
         None => 0,
-        Some(seconds) => u32::try_from(seconds).map_err(|_| {
-            invalid_parameter("AfterContactWorkTimeLimit must be a number of seconds from 0")
-        })?,
+        Some(seconds) => u32::try_from(seconds)
+            .ok()
+            .filter(|seconds| *seconds <= MAX_AFTER_CONTACT_WORK_SECONDS)
+            .ok_or_else(|| {
+                invalid_parameter(format!(
+                    "AfterContactWorkTimeLimit must be from 0 to \
+                     {MAX_AFTER_CONTACT_WORK_SECONDS} seconds"
+                ))
+            })?,
     };
     let phone = PhoneConfig {
         phone_type,
@@ -285,13 +294,15 @@ pub fn tags(map: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
         .collect()
 }
 
-/// A tag key.
+/// A tag key: the model's `^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`, 1–128 characters. `\p{Z}`
+/// is the separators (spaces), not the control characters that are also whitespace (tab,
+/// line feed).
 pub fn tag_key(key: &str) -> Result<(), AwsError> {
     let valid = (1..=MAX_TAG_KEY_CHARS).contains(&key.chars().count())
         && !key.starts_with("aws:")
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c));
+        && key.chars().all(|c| {
+            c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
+        });
     if valid {
         Ok(())
     } else {
@@ -393,6 +404,16 @@ mod tests {
         assert!(super::page(Some("!!"), None, 10, 10).is_err());
         assert!(super::page(None, Some(11), 10, 10).is_err());
         assert!(super::page(None, Some(0), 10, 10).is_err());
+    }
+
+    #[test]
+    fn tag_keys_follow_the_model_pattern() {
+        for ok in ["team", "cost center", "a\u{a0}b", "é:1/2=3+4-5@6_7.8"] {
+            assert!(tag_key(ok).is_ok(), "{ok:?}");
+        }
+        for bad in ["a\tb", "a\nb", "aws:x", "", "a;b", &"k".repeat(129)] {
+            assert!(tag_key(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

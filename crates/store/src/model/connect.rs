@@ -235,6 +235,8 @@ pub enum UserField {
     RoutingProfileId,
     /// `SecurityProfileId`: true if any of the user's profiles matches.
     SecurityProfileId,
+    /// `resourceId`: the user's id.
+    ResourceId,
 }
 
 /// How a `StringCondition` compares; always case-sensitively.

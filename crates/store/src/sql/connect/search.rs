@@ -138,6 +138,7 @@ impl<'f> Where<'f> {
             UserField::LastName => "u.last_name",
             UserField::RoutingProfileId => "u.routing_profile_id",
             UserField::SecurityProfileId => "s.profile_id",
+            UserField::ResourceId => "u.user_id",
         };
         let test = if comparison == Comparison::Contains && value.is_empty() {
             // Every string contains the empty one; `replace` below could not tell.

@@ -1238,7 +1238,7 @@ async fn malformed_input_gets_aws_error_shapes_and_never_a_500() {
                 response.body
             );
             if status == 200 {
-                // Only members the operation does not know: ignored (decisions-connect.md 4).
+                // Only members the operation does not know: ignored (docs/decisions.md).
                 continue;
             }
             assert!(!error_type(&response).is_empty(), "{method} {path}");

@@ -748,6 +748,33 @@ async fn the_sign_in_token_is_used_once_and_sessions_end_after_12_hours() {
 }
 
 #[tokio::test]
+async fn a_session_of_a_deleted_instance_opens_nothing_even_where_its_alias_is_reused() {
+    let server = start().await;
+    let id = instance(&server).await;
+    let (home, cookies) = federate(
+        &server,
+        "alice",
+        ROLE_ARN,
+        &format!("/connect/federate/{id}?destination=%2Fhome"),
+    )
+    .await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    let refs: Vec<&str> = cookies.iter().map(String::as_str).collect();
+    assert_eq!(get(&server, "/app/acme/home", &refs).await.status, 200);
+
+    connect(&server, "DELETE", &format!("/instance/{id}"), None).await;
+    let gone = get(&server, "/app/acme/home", &refs).await;
+    assert_eq!(gone.status, 401);
+    assert!(gone.body.contains("Session Expired"));
+
+    let reused = instance(&server).await;
+    assert_ne!(reused, id);
+    let elsewhere = get(&server, "/app/acme/home", &refs).await;
+    assert_eq!(elsewhere.status, 401, "{}", elsewhere.body);
+    assert!(elsewhere.body.contains("Session Expired"));
+}
+
+#[tokio::test]
 async fn the_ccp_status_is_kept_and_forms_need_the_csrf_token() {
     let server = start().await;
     let id = instance(&server).await;

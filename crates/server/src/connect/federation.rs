@@ -21,7 +21,7 @@ use crate::auth::Caller;
 use crate::aws::error::{AwsError, AwsErrorCode, truncate};
 use crate::keys::{KeyRing, Purpose, random_id};
 
-/// How long the access token may be used to sign in (docs/decisions-connect.md).
+/// How long the access token may be used to sign in (docs/decisions.md).
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(5);
 /// How long the refresh token lasts: the 12 hours of a Connect session (§5.3).
 pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::hours(12);

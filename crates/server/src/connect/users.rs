@@ -387,7 +387,7 @@ fn security_profile_ids(input: Option<&[String]>) -> Result<Vec<SecurityProfileI
 
 /// `Password` of a CONNECT_MANAGED user: required, 8–64 characters with a lowercase letter,
 /// an uppercase letter and a digit, and no whitespace. fedgate does not keep it
-/// (docs/decisions-connect.md).
+/// (docs/decisions.md).
 fn check_password(password: Option<&str>) -> Result<(), AwsError> {
     let Some(password) = password else {
         return Err(invalid_parameter(
@@ -410,7 +410,7 @@ fn check_password(password: Option<&str>) -> Result<(), AwsError> {
 }
 
 /// `Email`, `SecondaryEmail` and `Mobile`: an error on SAML instances (the API reference);
-/// not kept on others (docs/decisions-connect.md).
+/// not kept on others (docs/decisions.md).
 fn check_identity_extras(info: &IdentityInfo, saml: bool) -> Result<(), AwsError> {
     if saml && info.email.is_some() {
         return Err(invalid_request(

@@ -223,7 +223,7 @@ pub fn phone_problem(phone: &PhoneConfig) -> Option<String> {
 }
 
 /// A `PhoneConfig` input into the stored shape: `PhoneType` defaults to `SOFT_PHONE`,
-/// `AutoAccept` to false, `AfterContactWorkTimeLimit` to 0 (docs/decisions-connect.md).
+/// `AutoAccept` to false, `AfterContactWorkTimeLimit` to 0 (docs/decisions.md).
 pub fn phone_config(input: Option<&PhoneConfigInput>) -> Result<PhoneConfig, AwsError> {
     let Some(input) = input else {
         return Ok(default_phone());

@@ -9,7 +9,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use fedgate_store::{AgentStatus, InstanceId, Session, SessionId, SessionKind, TokenId, UserId};
+use fedgate_store::{
+    AgentStatus, InstanceAlias, InstanceId, Session, SessionId, SessionKind, TokenId, UserId,
+};
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
@@ -132,9 +134,18 @@ pub async fn instance_session(
         INSTANCE_COOKIE,
     )?;
     let now = state.clock.now();
-    // SECURITY: one instance's session opens no other instance; an ended or revoked session
-    // (12 hours, logout, the user deleted) opens nothing, whatever its cookie says.
+    // SECURITY: one instance's session opens no other instance, nor a later instance that took
+    // the alias of a deleted one; an ended or revoked session (12 hours, logout, the user
+    // deleted) opens nothing, whatever its cookie says.
     if cookie.alias != alias || now.unix_timestamp() >= cookie.expires {
+        return None;
+    }
+    let instance = state
+        .store
+        .instance_by_alias(&InstanceAlias::new(alias))
+        .await
+        .ok()?;
+    if instance.id.as_str() != cookie.instance_id {
         return None;
     }
     state

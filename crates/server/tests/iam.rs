@@ -1910,6 +1910,19 @@ async fn decryption_keys_and_boundaries_are_refused_rather_than_ignored() {
         "1 validation error detected: Value 'SHORT' at 'removePrivateKey' failed to satisfy constraint: Member must have length greater than or equal to 22",
     )
     .await;
+    // `privateKeyType` is sensitive: a key that breaks a constraint is not quoted back.
+    let long_key = format!("-----BEGIN PRIVATE KEY-----{}", "k".repeat(16_384));
+    iam.fails(
+        &[
+            ("Action", "UpdateSAMLProvider"),
+            ("SAMLProviderArn", &arn),
+            ("AddPrivateKey", &long_key),
+        ],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value at 'addPrivateKey' failed to satisfy constraint: Member must have length less than or equal to 16384",
+    )
+    .await;
     // Without a document, an update changes nothing and names the provider.
     let unchanged = iam
         .ok(&[

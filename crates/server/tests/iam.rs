@@ -2045,3 +2045,134 @@ async fn resource_tags_are_condition_keys_of_a_session() {
         assert_eq!(response.status, status, "{params:?}: {}", response.body);
     }
 }
+
+/// `TagRole`, `UntagRole` and `ListRoleTags`: a role's tag keys are case-insensitive (a key in
+/// another case replaces the one the role has), at most 50, listed by key with markers.
+#[tokio::test]
+async fn role_tags_are_added_replaced_listed_and_removed() {
+    let iam = Iam::start().await;
+    iam.create_role("Tagged").await;
+    iam.ok(&[
+        ("Action", "TagRole"),
+        ("RoleName", "Tagged"),
+        ("Tags.member.1.Key", "env"),
+        ("Tags.member.1.Value", "dev"),
+        ("Tags.member.2.Key", "Team"),
+        ("Tags.member.2.Value", "a"),
+    ])
+    .await;
+    iam.ok(&[
+        ("Action", "TagRole"),
+        ("RoleName", "tagged"),
+        ("Tags.member.1.Key", "ENV"),
+        ("Tags.member.1.Value", "prod"),
+    ])
+    .await;
+    let listed = iam
+        .ok(&[("Action", "ListRoleTags"), ("RoleName", "Tagged")])
+        .await;
+    assert!(
+        listed.body.contains(
+            "<Tags><member><Key>ENV</Key><Value>prod</Value></member><member><Key>Team</Key><Value>a</Value></member></Tags><IsTruncated>false</IsTruncated>"
+        ),
+        "{}",
+        listed.body
+    );
+    let first = iam
+        .ok(&[
+            ("Action", "ListRoleTags"),
+            ("RoleName", "Tagged"),
+            ("MaxItems", "1"),
+        ])
+        .await;
+    assert!(first.body.contains("<Key>ENV</Key>"), "{}", first.body);
+    assert!(
+        first
+            .body
+            .contains("<IsTruncated>true</IsTruncated><Marker>env</Marker>"),
+        "{}",
+        first.body
+    );
+    let second = iam
+        .ok(&[
+            ("Action", "ListRoleTags"),
+            ("RoleName", "Tagged"),
+            ("MaxItems", "1"),
+            ("Marker", "env"),
+        ])
+        .await;
+    assert!(second.body.contains("<Key>Team</Key>"), "{}", second.body);
+    assert!(
+        second.body.contains("<IsTruncated>false</IsTruncated>"),
+        "{}",
+        second.body
+    );
+
+    iam.ok(&[
+        ("Action", "UntagRole"),
+        ("RoleName", "Tagged"),
+        ("TagKeys.member.1", "team"),
+        ("TagKeys.member.2", "absent"),
+    ])
+    .await;
+    let role = iam
+        .ok(&[("Action", "GetRole"), ("RoleName", "Tagged")])
+        .await;
+    assert!(
+        role.body
+            .contains("<Tags><member><Key>ENV</Key><Value>prod</Value></member></Tags>"),
+        "{}",
+        role.body
+    );
+
+    let mut many: Vec<(String, String)> = Vec::new();
+    for i in 1..=50 {
+        many.push((format!("Tags.member.{i}.Key"), format!("k{i}")));
+        many.push((format!("Tags.member.{i}.Value"), "v".to_owned()));
+    }
+    let mut params: Vec<(&str, &str)> = vec![("Action", "TagRole"), ("RoleName", "Tagged")];
+    params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    iam.fails(
+        &params,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for TagsPerResource: 50",
+    )
+    .await;
+    iam.fails(
+        &[
+            ("Action", "TagRole"),
+            ("RoleName", "Tagged"),
+            ("Tags.member.1.Key", "a"),
+            ("Tags.member.1.Value", "1"),
+            ("Tags.member.2.Key", "A"),
+            ("Tags.member.2.Value", "2"),
+        ],
+        400,
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    )
+    .await;
+    iam.fails(
+        &[("Action", "TagRole"), ("RoleName", "Tagged")],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+    )
+    .await;
+    for action in ["TagRole", "UntagRole", "ListRoleTags"] {
+        iam.fails(
+            &[
+                ("Action", action),
+                ("RoleName", "Missing"),
+                ("Tags.member.1.Key", "a"),
+                ("Tags.member.1.Value", "1"),
+                ("TagKeys.member.1", "a"),
+            ],
+            404,
+            "NoSuchEntity",
+            "The role with name Missing cannot be found.",
+        )
+        .await;
+    }
+}

@@ -74,14 +74,17 @@ iam_actions! {
     GetSamlProvider => "GetSAMLProvider",
     ListAttachedRolePolicies => "ListAttachedRolePolicies",
     ListPolicies => "ListPolicies",
+    ListPolicyTags => "ListPolicyTags",
     ListRolePolicies => "ListRolePolicies",
     ListRoleTags => "ListRoleTags",
     ListRoles => "ListRoles",
     ListSamlProviders => "ListSAMLProviders",
     ListSamlProviderTags => "ListSAMLProviderTags",
     PutRolePolicy => "PutRolePolicy",
+    TagPolicy => "TagPolicy",
     TagRole => "TagRole",
     TagSamlProvider => "TagSAMLProvider",
+    UntagPolicy => "UntagPolicy",
     UntagRole => "UntagRole",
     UntagSamlProvider => "UntagSAMLProvider",
     UpdateAssumeRolePolicy => "UpdateAssumeRolePolicy",
@@ -126,6 +129,9 @@ pub async fn handle(
         A::AttachRolePolicy => policies::attach(call, caller).await,
         A::DetachRolePolicy => policies::detach(call, caller).await,
         A::ListAttachedRolePolicies => policies::list_attached(call, caller).await,
+        A::TagPolicy => policies::tag(call, caller).await,
+        A::UntagPolicy => policies::untag(call, caller).await,
+        A::ListPolicyTags => policies::list_tags(call, caller).await,
     }
 }
 

@@ -2176,3 +2176,109 @@ async fn role_tags_are_added_replaced_listed_and_removed() {
         .await;
     }
 }
+
+/// `TagPolicy`, `UntagPolicy` and `ListPolicyTags`: a managed policy's tag keys are
+/// case-sensitive, at most 50, listed by key with markers; a missing policy is `NoSuchEntity`.
+#[tokio::test]
+async fn managed_policy_tags_are_added_listed_and_removed() {
+    let iam = Iam::start().await;
+    iam.create_policy("Tagged", ALLOW_S3).await;
+    let arn = iam.policy_arn("/Tagged");
+    iam.ok(&[
+        ("Action", "TagPolicy"),
+        ("PolicyArn", &arn),
+        ("Tags.member.1.Key", "env"),
+        ("Tags.member.1.Value", "dev"),
+        ("Tags.member.2.Key", "Env"),
+        ("Tags.member.2.Value", "x"),
+    ])
+    .await;
+    iam.ok(&[
+        ("Action", "TagPolicy"),
+        ("PolicyArn", &arn),
+        ("Tags.member.1.Key", "env"),
+        ("Tags.member.1.Value", "prod"),
+    ])
+    .await;
+    let listed = iam
+        .ok(&[("Action", "ListPolicyTags"), ("PolicyArn", &arn)])
+        .await;
+    assert!(
+        listed.body.contains(
+            "<Tags><member><Key>Env</Key><Value>x</Value></member><member><Key>env</Key><Value>prod</Value></member></Tags><IsTruncated>false</IsTruncated>"
+        ),
+        "{}",
+        listed.body
+    );
+    let first = iam
+        .ok(&[
+            ("Action", "ListPolicyTags"),
+            ("PolicyArn", &arn),
+            ("MaxItems", "1"),
+        ])
+        .await;
+    assert!(
+        first
+            .body
+            .contains("<IsTruncated>true</IsTruncated><Marker>Env</Marker>"),
+        "{}",
+        first.body
+    );
+    let second = iam
+        .ok(&[
+            ("Action", "ListPolicyTags"),
+            ("PolicyArn", &arn),
+            ("Marker", "Env"),
+        ])
+        .await;
+    assert!(second.body.contains("<Key>env</Key>"), "{}", second.body);
+    assert!(!second.body.contains("<Key>Env</Key>"), "{}", second.body);
+
+    iam.ok(&[
+        ("Action", "UntagPolicy"),
+        ("PolicyArn", &arn),
+        ("TagKeys.member.1", "Env"),
+    ])
+    .await;
+    let policy = iam
+        .ok(&[("Action", "GetPolicy"), ("PolicyArn", &arn)])
+        .await;
+    assert!(
+        policy
+            .body
+            .contains("<Tags><member><Key>env</Key><Value>prod</Value></member></Tags>"),
+        "{}",
+        policy.body
+    );
+
+    let mut many: Vec<(String, String)> = Vec::new();
+    for i in 1..=50 {
+        many.push((format!("Tags.member.{i}.Key"), format!("k{i}")));
+        many.push((format!("Tags.member.{i}.Value"), "v".to_owned()));
+    }
+    let mut params: Vec<(&str, &str)> = vec![("Action", "TagPolicy"), ("PolicyArn", &arn)];
+    params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    iam.fails(
+        &params,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for TagsPerResource: 50",
+    )
+    .await;
+    let missing = iam.policy_arn("/Missing");
+    for action in ["TagPolicy", "UntagPolicy", "ListPolicyTags"] {
+        iam.fails(
+            &[
+                ("Action", action),
+                ("PolicyArn", &missing),
+                ("Tags.member.1.Key", "a"),
+                ("Tags.member.1.Value", "1"),
+                ("TagKeys.member.1", "a"),
+            ],
+            404,
+            "NoSuchEntity",
+            &format!("Policy {missing} was not found."),
+        )
+        .await;
+    }
+}

@@ -89,6 +89,7 @@ iam_actions! {
     UntagSamlProvider => "UntagSAMLProvider",
     UpdateAssumeRolePolicy => "UpdateAssumeRolePolicy",
     UpdateRole => "UpdateRole",
+    UpdateRoleDescription => "UpdateRoleDescription",
     UpdateSamlProvider => "UpdateSAMLProvider",
 }
 
@@ -112,6 +113,7 @@ pub async fn handle(
         A::GetRole => roles::get(call, caller).await,
         A::ListRoles => roles::list(call, caller).await,
         A::UpdateRole => roles::update(call, caller).await,
+        A::UpdateRoleDescription => roles::update_description(call, caller).await,
         A::UpdateAssumeRolePolicy => roles::update_assume_role_policy(call, caller).await,
         A::DeleteRole => roles::delete(call, caller).await,
         A::PutRolePolicy => roles::put_policy(call, caller).await,

@@ -2282,3 +2282,63 @@ async fn managed_policy_tags_are_added_listed_and_removed() {
         .await;
     }
 }
+
+/// `UpdateRoleDescription` sets the description and answers with the role, as `GetRole` does.
+#[tokio::test]
+async fn update_role_description_answers_with_the_role() {
+    let iam = Iam::start().await;
+    iam.create_role("Described").await;
+    let response = iam
+        .ok(&[
+            ("Action", "UpdateRoleDescription"),
+            ("RoleName", "Described"),
+            ("Description", "agents of the day shift"),
+        ])
+        .await;
+    assert!(
+        response
+            .body
+            .contains("<UpdateRoleDescriptionResult><Role>"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response
+            .body
+            .contains("<Description>agents of the day shift</Description>"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("<RoleName>Described</RoleName>"),
+        "{}",
+        response.body
+    );
+    let role = iam
+        .ok(&[("Action", "GetRole"), ("RoleName", "Described")])
+        .await;
+    assert!(
+        role.body
+            .contains("<Description>agents of the day shift</Description>"),
+        "{}",
+        role.body
+    );
+    iam.fails(
+        &[("Action", "UpdateRoleDescription"), ("RoleName", "Described")],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null",
+    )
+    .await;
+    iam.fails(
+        &[
+            ("Action", "UpdateRoleDescription"),
+            ("RoleName", "Missing"),
+            ("Description", "x"),
+        ],
+        404,
+        "NoSuchEntity",
+        "The role with name Missing cannot be found.",
+    )
+    .await;
+}

@@ -182,6 +182,51 @@ pub async fn update(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
     ))
 }
 
+/// `UpdateRoleDescription`: the older form of `UpdateRole` for the description alone, which
+/// answers with the role as `GetRole` does.
+pub async fn update_description(
+    call: &Call<'_>,
+    caller: &Caller,
+) -> Result<QueryResponse, AwsError> {
+    let params = call.request.params();
+    let mut v = Validator::new();
+    let name = input::role_name(&mut v, &params);
+    let description = v.required("Description", params.string("Description"));
+    let description = description.and_then(|_| input::role_description(&mut v, &params));
+    v.finish()?;
+    let name = required(name, "RoleName")?;
+    let description = required(description, "Description")?;
+    let role = authorized_role(call, caller, IamAction::UpdateRoleDescription, name).await?;
+    let store = &call.state.store;
+    let update = RoleUpdate {
+        description: Some(description.to_owned()),
+        max_session_duration: None,
+    };
+    store
+        .update_role(&role.name, &update)
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let role = store
+        .role(&role.name)
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let tags = store
+        .tags(TagTarget::Role(&role.name))
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let account = call.state.account.id.as_str();
+    Ok(QueryResponse::new(
+        QueryApi::Iam,
+        "UpdateRoleDescription",
+        call.request_id,
+        |xml| {
+            xml.element("Role", |xml| {
+                output::role(xml, account, &role, &tags, View::Get);
+            });
+        },
+    ))
+}
+
 /// `UpdateAssumeRolePolicy`: replaces the trust policy.
 pub async fn update_assume_role_policy(
     call: &Call<'_>,

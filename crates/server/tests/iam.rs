@@ -2342,3 +2342,36 @@ async fn update_role_description_answers_with_the_role() {
     )
     .await;
 }
+
+/// `ListPolicyVersions`: the one version a fedgate policy has, its default, without its
+/// document (as AWS lists versions); a missing policy is `NoSuchEntity`.
+#[tokio::test]
+async fn policy_versions_list_the_default_version() {
+    let iam = Iam::start().await;
+    iam.create_policy("Versioned", ALLOW_S3).await;
+    let arn = iam.policy_arn("/Versioned");
+    let listed = iam
+        .ok(&[("Action", "ListPolicyVersions"), ("PolicyArn", &arn)])
+        .await;
+    assert!(
+        listed.body.contains(
+            "<ListPolicyVersionsResult><Versions><member><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion><CreateDate>"
+        ),
+        "{}",
+        listed.body
+    );
+    assert!(
+        listed.body.contains("<IsTruncated>false</IsTruncated>"),
+        "{}",
+        listed.body
+    );
+    assert!(!listed.body.contains("<Document>"), "{}", listed.body);
+    let missing = iam.policy_arn("/Missing");
+    iam.fails(
+        &[("Action", "ListPolicyVersions"), ("PolicyArn", &missing)],
+        404,
+        "NoSuchEntity",
+        &format!("Policy {missing} was not found."),
+    )
+    .await;
+}

@@ -278,6 +278,50 @@ pub async fn get_version(call: &Call<'_>, caller: &Caller) -> Result<QueryRespon
     ))
 }
 
+/// `ListPolicyVersions`: a fedgate policy has one version, its default (no
+/// `CreatePolicyVersion`), listed without its document as AWS lists versions.
+pub async fn list_versions(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let params = call.request.params();
+    let mut v = Validator::new();
+    let text = input::arn(&mut v, &params, "PolicyArn");
+    let page = input::page(&mut v, &params);
+    v.finish()?;
+    let policy_arn = PolicyArn::parse(required(text, "PolicyArn")?)?;
+    let subject = policy_subject(&policy_arn);
+    let policy = authorized_policy(
+        call,
+        caller,
+        IamAction::ListPolicyVersions,
+        &policy_arn,
+        &[],
+    )
+    .await?;
+    let version = call
+        .state
+        .store
+        .policy_version(&policy.key, &policy.default_version)
+        .await
+        .map_err(|e| AwsError::iam_store(e, subject))?;
+    let page = page_of(
+        vec![version],
+        |version| version.id.as_str().to_owned(),
+        &page,
+    );
+    Ok(QueryResponse::new(
+        QueryApi::Iam,
+        "ListPolicyVersions",
+        call.request_id,
+        |xml| {
+            xml.list("Versions", &page.items, |xml, version| {
+                xml.text_element("VersionId", version.id.as_str());
+                xml.boolean_element("IsDefaultVersion", version.is_default);
+                xml.timestamp_element("CreateDate", version.created_at);
+            });
+            output::pagination(xml, &page);
+        },
+    ))
+}
+
 /// `AttachRolePolicy`: at most 10 managed policies per role; attaching again changes nothing.
 pub async fn attach(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
     let (name, policy_arn) = role_and_policy_arn(call)?;

@@ -180,10 +180,9 @@ fn caller_context(
     let now = state.clock.now();
     let mut context = Context::new();
     context.insert("aws:userid", ContextValue::string(claims.user_id()));
-    context.insert(
-        "aws:username",
-        ContextValue::string(claims.session_name.clone()),
-    );
+    // SECURITY: no `aws:username` for a role session ("requests made using … IAM roles do not
+    // include this key", IAM global condition keys): `${aws:username}` must resolve to nothing,
+    // or a policy written for IAM users would grant a session whose name matches a user's.
     if let Ok(arn) = Arn::parse(&claims.role_arn()) {
         context.insert("aws:PrincipalArn", ContextValue::Arn(arn));
     }

@@ -2375,3 +2375,30 @@ async fn policy_versions_list_the_default_version() {
     )
     .await;
 }
+
+/// A role session has no `aws:username` (IAM: requests made with role credentials do not
+/// include the key): `${aws:username}` matches nothing and `Null` sees the key absent.
+#[tokio::test]
+async fn a_role_session_has_no_aws_username() {
+    let iam = Iam::start().await;
+    let created = iam.create_role("Agents").await;
+    let role_id = text(&created.body, "RoleId").unwrap();
+    iam.create_role("erin").await;
+    let by_name = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::*:role/${aws:username}"},{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":{"StringEquals":{"aws:username":"erin"}}},{"Effect":"Allow","Action":"iam:ListPolicies","Resource":"*","Condition":{"Null":{"aws:username":"true"}}}]}"#;
+    iam.ok(&[
+        ("Action", "PutRolePolicy"),
+        ("RoleName", "Agents"),
+        ("PolicyName", "by-name"),
+        ("PolicyDocument", by_name),
+    ])
+    .await;
+    let session = iam.session("Agents", &role_id, "erin");
+    let get = iam
+        .call_as(&session, &[("Action", "GetRole"), ("RoleName", "erin")])
+        .await;
+    assert_eq!(get.status, 403, "{}", get.body);
+    let list = iam.call_as(&session, &[("Action", "ListRoles")]).await;
+    assert_eq!(list.status, 403, "{}", list.body);
+    let absent = iam.call_as(&session, &[("Action", "ListPolicies")]).await;
+    assert_eq!(absent.status, 200, "{}", absent.body);
+}

@@ -156,6 +156,18 @@ async fn authorize(
     auth::authorize(call.state, caller, &action, resource, &extra).await
 }
 
+/// Authorizes a listing `action`, which has no resource type (evaluated on `*`), naming
+/// `described` in the `AccessDenied` text as AWS does.
+async fn authorize_listing(
+    call: &Call<'_>,
+    caller: &Caller,
+    action: IamAction,
+    described: &str,
+) -> Result<(), AwsError> {
+    let action = format!("iam:{}", action.wire_name());
+    auth::authorize_described(call.state, caller, &action, None, Some(described), &[]).await
+}
+
 /// `aws:RequestTag/KEY` for each tag and `aws:TagKeys`, for actions that tag.
 fn request_tag_context(tags: &[Tag]) -> Vec<(String, ContextValue)> {
     let mut context = Vec::with_capacity(tags.len().saturating_mul(2));

@@ -1523,7 +1523,18 @@ async fn a_role_session_has_exactly_its_roles_permissions() {
         403,
         "AccessDenied",
         &format!(
-            "User: {operator} is not authorized to perform: iam:ListRoles on resource: * because no identity-based policy allows the iam:ListRoles action"
+            "User: {operator} is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::{account}:role/ because no identity-based policy allows the iam:ListRoles action"
+        ),
+    );
+    // AWS names the listings' resources so in its text (public AccessDenied traces), while
+    // the actions have no resource type.
+    let denied = iam.call_as(&session, &[("Action", "ListPolicies")]).await;
+    assert_error(
+        &denied,
+        403,
+        "AccessDenied",
+        &format!(
+            "User: {operator} is not authorized to perform: iam:ListPolicies on resource: policy path / because no identity-based policy allows the iam:ListPolicies action"
         ),
     );
 

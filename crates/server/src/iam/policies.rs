@@ -22,8 +22,8 @@ use super::input::{self, TagKeys, patterns};
 use super::output::{self, View};
 use super::roles::{authorized_role_with, role_subject};
 use super::{
-    IamAction, authorize, page_of, request_tag_context, required, resource_tag_context,
-    tag_keys_context,
+    IamAction, authorize, authorize_listing, page_of, request_tag_context, required,
+    resource_tag_context, tag_keys_context,
 };
 
 /// Most customer managed policies in an account (IAM's default quota).
@@ -170,7 +170,9 @@ pub async fn list(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, Aws
     }
     let page = input::page(&mut v, &params);
     v.finish()?;
-    authorize(call, caller, IamAction::ListPolicies, None, &[]).await?;
+    // AWS's AccessDenied names `policy path /` (the path prefix asked for).
+    let described = format!("policy path {}", prefix.as_str());
+    authorize_listing(call, caller, IamAction::ListPolicies, &described).await?;
     // No AWS managed policies, and no policy is used as a permissions boundary.
     let page = if scope == Some("AWS") || usage == Some("PermissionsBoundary") {
         Page {

@@ -21,8 +21,8 @@ use super::arn::{self, PolicyArn};
 use super::input::{self, TagKeys};
 use super::output::{self, View};
 use super::{
-    IamAction, authorize, page_of, request_tag_context, required, resource_tag_context,
-    tag_keys_context,
+    IamAction, authorize, authorize_listing, page_of, request_tag_context, required,
+    resource_tag_context, tag_keys_context,
 };
 
 /// Most roles in an account (IAM's default quota).
@@ -134,7 +134,13 @@ pub async fn list(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, Aws
     let prefix = input::path_prefix(&mut v, &params);
     let page = input::page(&mut v, &params);
     v.finish()?;
-    authorize(call, caller, IamAction::ListRoles, None, &[]).await?;
+    // AWS's AccessDenied names `arn:aws:iam::ACCOUNT:role/` (the path prefix after `role`).
+    let described = format!(
+        "arn:aws:iam::{}:role{}",
+        call.state.account.id.as_str(),
+        prefix.as_str()
+    );
+    authorize_listing(call, caller, IamAction::ListRoles, &described).await?;
     let page = call
         .state
         .store

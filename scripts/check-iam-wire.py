@@ -165,6 +165,18 @@ def run(iam, sts):
     check("UpdateRole", got["Description"] == "updated" and got["MaxSessionDuration"] == 3600)
     check("UpdateRole range", error_of(iam.update_role, RoleName="ConnectAgent",
                                        MaxSessionDuration=43201)[:2] == ("ValidationError", 400))
+    described = iam.update_role_description(RoleName="ConnectAgent", Description="described")
+    check("UpdateRoleDescription returns the role",
+          described["Role"]["Description"] == "described"
+          and described["Role"]["RoleName"] == "ConnectAgent", described)
+    iam.tag_role(RoleName="ConnectAgent", Tags=[{"Key": "K", "Value": "w"}, {"Key": "x", "Value": "y"}])
+    role_tags = iam.list_role_tags(RoleName="ConnectAgent")
+    check("TagRole/ListRoleTags (keys case-insensitive)",
+          role_tags["Tags"] == [{"Key": "K", "Value": "w"}, {"Key": "x", "Value": "y"}]
+          and role_tags["IsTruncated"] is False, role_tags)
+    iam.untag_role(RoleName="ConnectAgent", TagKeys=["X", "K"])
+    check("UntagRole", iam.list_role_tags(RoleName="ConnectAgent")["Tags"] == [])
+    iam.tag_role(RoleName="ConnectAgent", Tags=[{"Key": "k", "Value": "v"}])
     trust2 = json.loads(json.dumps(trust).replace("Okta", "Entra"))
     iam.update_assume_role_policy(RoleName="ConnectAgent", PolicyDocument=json.dumps(trust2))
     check("UpdateAssumeRolePolicy",
@@ -210,6 +222,16 @@ def run(iam, sts):
     version = iam.get_policy_version(PolicyArn=policy_arn, VersionId="v1")["PolicyVersion"]
     check("GetPolicyVersion decodes the document", version["Document"] == allow
           and version["IsDefaultVersion"] is True, version)
+    versions = iam.list_policy_versions(PolicyArn=policy_arn)
+    check("ListPolicyVersions", [(v["VersionId"], v["IsDefaultVersion"], "Document" in v)
+                                 for v in versions["Versions"]] == [("v1", True, False)]
+          and isinstance(versions["Versions"][0]["CreateDate"], datetime.datetime), versions)
+    iam.tag_policy(PolicyArn=policy_arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}])
+    policy_tags = iam.list_policy_tags(PolicyArn=policy_arn)["Tags"]
+    check("TagPolicy/ListPolicyTags (keys case-sensitive)",
+          policy_tags == [{"Key": "A", "Value": "2"}, {"Key": "a", "Value": "1"}], policy_tags)
+    iam.untag_policy(PolicyArn=policy_arn, TagKeys=["a", "A"])
+    check("UntagPolicy", iam.list_policy_tags(PolicyArn=policy_arn)["Tags"] == [])
     check("ListPolicies Local", [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]]
           == ["AgentAccess"])
     check("ListPolicies AWS", iam.list_policies(Scope="AWS")["Policies"] == [])

@@ -97,6 +97,20 @@ pub async fn authorize(
     resource: Option<&str>,
     extra: &[(&str, ContextValue)],
 ) -> Result<(), AwsError> {
+    authorize_described(state, caller, action, resource, None, extra).await
+}
+
+/// [`authorize`], with the resource as AWS's `AccessDenied` text names it when that is not
+/// the resource evaluated (`ListRoles`: `arn:aws:iam::ACCOUNT:role/`, `ListPolicies`:
+/// `policy path /`, while the action has no resource type and is evaluated on `*`).
+pub async fn authorize_described(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    resource: Option<&str>,
+    described: Option<&str>,
+    extra: &[(&str, ContextValue)],
+) -> Result<(), AwsError> {
     let Caller::Role(claims) = caller else {
         return Ok(());
     };
@@ -167,7 +181,7 @@ pub async fn authorize(
     Err(AwsError::access_denied(format!(
         "User: {} is not authorized to perform: {action} on resource: {} {because}",
         caller.arn(),
-        resource.unwrap_or("*")
+        described.or(resource).unwrap_or("*")
     )))
 }
 
@@ -180,10 +194,9 @@ fn caller_context(
     let now = state.clock.now();
     let mut context = Context::new();
     context.insert("aws:userid", ContextValue::string(claims.user_id()));
-    context.insert(
-        "aws:username",
-        ContextValue::string(claims.session_name.clone()),
-    );
+    // SECURITY: no `aws:username` for a role session ("requests made using … IAM roles do not
+    // include this key", IAM global condition keys): `${aws:username}` must resolve to nothing,
+    // or a policy written for IAM users would grant a session whose name matches a user's.
     if let Ok(arn) = Arn::parse(&claims.role_arn()) {
         context.insert("aws:PrincipalArn", ContextValue::Arn(arn));
     }

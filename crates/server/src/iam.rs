@@ -74,15 +74,23 @@ iam_actions! {
     GetSamlProvider => "GetSAMLProvider",
     ListAttachedRolePolicies => "ListAttachedRolePolicies",
     ListPolicies => "ListPolicies",
+    ListPolicyTags => "ListPolicyTags",
+    ListPolicyVersions => "ListPolicyVersions",
     ListRolePolicies => "ListRolePolicies",
+    ListRoleTags => "ListRoleTags",
     ListRoles => "ListRoles",
     ListSamlProviders => "ListSAMLProviders",
     ListSamlProviderTags => "ListSAMLProviderTags",
     PutRolePolicy => "PutRolePolicy",
+    TagPolicy => "TagPolicy",
+    TagRole => "TagRole",
     TagSamlProvider => "TagSAMLProvider",
+    UntagPolicy => "UntagPolicy",
+    UntagRole => "UntagRole",
     UntagSamlProvider => "UntagSAMLProvider",
     UpdateAssumeRolePolicy => "UpdateAssumeRolePolicy",
     UpdateRole => "UpdateRole",
+    UpdateRoleDescription => "UpdateRoleDescription",
     UpdateSamlProvider => "UpdateSAMLProvider",
 }
 
@@ -106,20 +114,28 @@ pub async fn handle(
         A::GetRole => roles::get(call, caller).await,
         A::ListRoles => roles::list(call, caller).await,
         A::UpdateRole => roles::update(call, caller).await,
+        A::UpdateRoleDescription => roles::update_description(call, caller).await,
         A::UpdateAssumeRolePolicy => roles::update_assume_role_policy(call, caller).await,
         A::DeleteRole => roles::delete(call, caller).await,
         A::PutRolePolicy => roles::put_policy(call, caller).await,
         A::GetRolePolicy => roles::get_policy(call, caller).await,
         A::ListRolePolicies => roles::list_policies(call, caller).await,
         A::DeleteRolePolicy => roles::delete_policy(call, caller).await,
+        A::TagRole => roles::tag(call, caller).await,
+        A::UntagRole => roles::untag(call, caller).await,
+        A::ListRoleTags => roles::list_tags(call, caller).await,
         A::CreatePolicy => policies::create(call, caller).await,
         A::GetPolicy => policies::get(call, caller).await,
         A::ListPolicies => policies::list(call, caller).await,
         A::DeletePolicy => policies::delete(call, caller).await,
         A::GetPolicyVersion => policies::get_version(call, caller).await,
+        A::ListPolicyVersions => policies::list_versions(call, caller).await,
         A::AttachRolePolicy => policies::attach(call, caller).await,
         A::DetachRolePolicy => policies::detach(call, caller).await,
         A::ListAttachedRolePolicies => policies::list_attached(call, caller).await,
+        A::TagPolicy => policies::tag(call, caller).await,
+        A::UntagPolicy => policies::untag(call, caller).await,
+        A::ListPolicyTags => policies::list_tags(call, caller).await,
     }
 }
 
@@ -138,6 +154,18 @@ async fn authorize(
         .map(|(key, value)| (key.as_str(), value.clone()))
         .collect();
     auth::authorize(call.state, caller, &action, resource, &extra).await
+}
+
+/// Authorizes a listing `action`, which has no resource type (evaluated on `*`), naming
+/// `described` in the `AccessDenied` text as AWS does.
+async fn authorize_listing(
+    call: &Call<'_>,
+    caller: &Caller,
+    action: IamAction,
+    described: &str,
+) -> Result<(), AwsError> {
+    let action = format!("iam:{}", action.wire_name());
+    auth::authorize_described(call.state, caller, &action, None, Some(described), &[]).await
 }
 
 /// `aws:RequestTag/KEY` for each tag and `aws:TagKeys`, for actions that tag.

@@ -859,6 +859,30 @@ async fn missing_parameters_are_one_validation_error() {
     assert_eq!(response.status, 400, "{}", response.body);
 }
 
+/// The model marks `SAMLAssertion` sensitive: a violation names the member without quoting
+/// the assertion (AWS: `Value at 'password' failed to satisfy constraint: …`), and a list
+/// member is addressed as `policyArns.1.member.arn`, AWS's path (as `tags.1.member.key`).
+#[tokio::test]
+async fn violations_do_not_quote_the_assertion_and_address_list_members_as_aws() {
+    let server = start().await;
+    let response = assume(
+        &server,
+        "abc",
+        &[
+            ("PolicyArns.member.1.arn", "short"),
+            ("DurationSeconds", "10"),
+        ],
+    )
+    .await;
+    assert_error(
+        &response,
+        400,
+        "ValidationError",
+        "3 validation errors detected: Value at 'sAMLAssertion' failed to satisfy constraint: Member must have length greater than or equal to 4; Value 'short' at 'policyArns.1.member.arn' failed to satisfy constraint: Member must have length greater than or equal to 20; Value '10' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
+    );
+    assert!(!response.body.contains("'abc'"), "{}", response.body);
+}
+
 #[tokio::test]
 async fn every_attempt_is_audited_and_rejections_are_counted_by_reason() {
     let server = start().await;

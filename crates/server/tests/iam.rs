@@ -1523,7 +1523,18 @@ async fn a_role_session_has_exactly_its_roles_permissions() {
         403,
         "AccessDenied",
         &format!(
-            "User: {operator} is not authorized to perform: iam:ListRoles on resource: * because no identity-based policy allows the iam:ListRoles action"
+            "User: {operator} is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::{account}:role/ because no identity-based policy allows the iam:ListRoles action"
+        ),
+    );
+    // AWS names the listings' resources so in its text (public AccessDenied traces), while
+    // the actions have no resource type.
+    let denied = iam.call_as(&session, &[("Action", "ListPolicies")]).await;
+    assert_error(
+        &denied,
+        403,
+        "AccessDenied",
+        &format!(
+            "User: {operator} is not authorized to perform: iam:ListPolicies on resource: policy path / because no identity-based policy allows the iam:ListPolicies action"
         ),
     );
 
@@ -1910,6 +1921,19 @@ async fn decryption_keys_and_boundaries_are_refused_rather_than_ignored() {
         "1 validation error detected: Value 'SHORT' at 'removePrivateKey' failed to satisfy constraint: Member must have length greater than or equal to 22",
     )
     .await;
+    // `privateKeyType` is sensitive: a key that breaks a constraint is not quoted back.
+    let long_key = format!("-----BEGIN PRIVATE KEY-----{}", "k".repeat(16_384));
+    iam.fails(
+        &[
+            ("Action", "UpdateSAMLProvider"),
+            ("SAMLProviderArn", &arn),
+            ("AddPrivateKey", &long_key),
+        ],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value at 'addPrivateKey' failed to satisfy constraint: Member must have length less than or equal to 16384",
+    )
+    .await;
     // Without a document, an update changes nothing and names the provider.
     let unchanged = iam
         .ok(&[
@@ -2031,4 +2055,361 @@ async fn resource_tags_are_condition_keys_of_a_session() {
         let response = iam.call_as(&session, &params).await;
         assert_eq!(response.status, status, "{params:?}: {}", response.body);
     }
+}
+
+/// `TagRole`, `UntagRole` and `ListRoleTags`: a role's tag keys are case-insensitive (a key in
+/// another case replaces the one the role has), at most 50, listed by key with markers.
+#[tokio::test]
+async fn role_tags_are_added_replaced_listed_and_removed() {
+    let iam = Iam::start().await;
+    iam.create_role("Tagged").await;
+    iam.ok(&[
+        ("Action", "TagRole"),
+        ("RoleName", "Tagged"),
+        ("Tags.member.1.Key", "env"),
+        ("Tags.member.1.Value", "dev"),
+        ("Tags.member.2.Key", "Team"),
+        ("Tags.member.2.Value", "a"),
+    ])
+    .await;
+    iam.ok(&[
+        ("Action", "TagRole"),
+        ("RoleName", "tagged"),
+        ("Tags.member.1.Key", "ENV"),
+        ("Tags.member.1.Value", "prod"),
+    ])
+    .await;
+    let listed = iam
+        .ok(&[("Action", "ListRoleTags"), ("RoleName", "Tagged")])
+        .await;
+    assert!(
+        listed.body.contains(
+            "<Tags><member><Key>ENV</Key><Value>prod</Value></member><member><Key>Team</Key><Value>a</Value></member></Tags><IsTruncated>false</IsTruncated>"
+        ),
+        "{}",
+        listed.body
+    );
+    let first = iam
+        .ok(&[
+            ("Action", "ListRoleTags"),
+            ("RoleName", "Tagged"),
+            ("MaxItems", "1"),
+        ])
+        .await;
+    assert!(first.body.contains("<Key>ENV</Key>"), "{}", first.body);
+    assert!(
+        first
+            .body
+            .contains("<IsTruncated>true</IsTruncated><Marker>env</Marker>"),
+        "{}",
+        first.body
+    );
+    let second = iam
+        .ok(&[
+            ("Action", "ListRoleTags"),
+            ("RoleName", "Tagged"),
+            ("MaxItems", "1"),
+            ("Marker", "env"),
+        ])
+        .await;
+    assert!(second.body.contains("<Key>Team</Key>"), "{}", second.body);
+    assert!(
+        second.body.contains("<IsTruncated>false</IsTruncated>"),
+        "{}",
+        second.body
+    );
+
+    iam.ok(&[
+        ("Action", "UntagRole"),
+        ("RoleName", "Tagged"),
+        ("TagKeys.member.1", "team"),
+        ("TagKeys.member.2", "absent"),
+    ])
+    .await;
+    let role = iam
+        .ok(&[("Action", "GetRole"), ("RoleName", "Tagged")])
+        .await;
+    assert!(
+        role.body
+            .contains("<Tags><member><Key>ENV</Key><Value>prod</Value></member></Tags>"),
+        "{}",
+        role.body
+    );
+
+    let mut many: Vec<(String, String)> = Vec::new();
+    for i in 1..=50 {
+        many.push((format!("Tags.member.{i}.Key"), format!("k{i}")));
+        many.push((format!("Tags.member.{i}.Value"), "v".to_owned()));
+    }
+    let mut params: Vec<(&str, &str)> = vec![("Action", "TagRole"), ("RoleName", "Tagged")];
+    params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    iam.fails(
+        &params,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for TagsPerResource: 50",
+    )
+    .await;
+    iam.fails(
+        &[
+            ("Action", "TagRole"),
+            ("RoleName", "Tagged"),
+            ("Tags.member.1.Key", "a"),
+            ("Tags.member.1.Value", "1"),
+            ("Tags.member.2.Key", "A"),
+            ("Tags.member.2.Value", "2"),
+        ],
+        400,
+        "InvalidInput",
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    )
+    .await;
+    iam.fails(
+        &[("Action", "TagRole"), ("RoleName", "Tagged")],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+    )
+    .await;
+    for action in ["TagRole", "UntagRole", "ListRoleTags"] {
+        iam.fails(
+            &[
+                ("Action", action),
+                ("RoleName", "Missing"),
+                ("Tags.member.1.Key", "a"),
+                ("Tags.member.1.Value", "1"),
+                ("TagKeys.member.1", "a"),
+            ],
+            404,
+            "NoSuchEntity",
+            "The role with name Missing cannot be found.",
+        )
+        .await;
+    }
+}
+
+/// `TagPolicy`, `UntagPolicy` and `ListPolicyTags`: a managed policy's tag keys are
+/// case-sensitive, at most 50, listed by key with markers; a missing policy is `NoSuchEntity`.
+#[tokio::test]
+async fn managed_policy_tags_are_added_listed_and_removed() {
+    let iam = Iam::start().await;
+    iam.create_policy("Tagged", ALLOW_S3).await;
+    let arn = iam.policy_arn("/Tagged");
+    iam.ok(&[
+        ("Action", "TagPolicy"),
+        ("PolicyArn", &arn),
+        ("Tags.member.1.Key", "env"),
+        ("Tags.member.1.Value", "dev"),
+        ("Tags.member.2.Key", "Env"),
+        ("Tags.member.2.Value", "x"),
+    ])
+    .await;
+    iam.ok(&[
+        ("Action", "TagPolicy"),
+        ("PolicyArn", &arn),
+        ("Tags.member.1.Key", "env"),
+        ("Tags.member.1.Value", "prod"),
+    ])
+    .await;
+    let listed = iam
+        .ok(&[("Action", "ListPolicyTags"), ("PolicyArn", &arn)])
+        .await;
+    assert!(
+        listed.body.contains(
+            "<Tags><member><Key>Env</Key><Value>x</Value></member><member><Key>env</Key><Value>prod</Value></member></Tags><IsTruncated>false</IsTruncated>"
+        ),
+        "{}",
+        listed.body
+    );
+    let first = iam
+        .ok(&[
+            ("Action", "ListPolicyTags"),
+            ("PolicyArn", &arn),
+            ("MaxItems", "1"),
+        ])
+        .await;
+    assert!(
+        first
+            .body
+            .contains("<IsTruncated>true</IsTruncated><Marker>Env</Marker>"),
+        "{}",
+        first.body
+    );
+    let second = iam
+        .ok(&[
+            ("Action", "ListPolicyTags"),
+            ("PolicyArn", &arn),
+            ("Marker", "Env"),
+        ])
+        .await;
+    assert!(second.body.contains("<Key>env</Key>"), "{}", second.body);
+    assert!(!second.body.contains("<Key>Env</Key>"), "{}", second.body);
+
+    iam.ok(&[
+        ("Action", "UntagPolicy"),
+        ("PolicyArn", &arn),
+        ("TagKeys.member.1", "Env"),
+    ])
+    .await;
+    let policy = iam
+        .ok(&[("Action", "GetPolicy"), ("PolicyArn", &arn)])
+        .await;
+    assert!(
+        policy
+            .body
+            .contains("<Tags><member><Key>env</Key><Value>prod</Value></member></Tags>"),
+        "{}",
+        policy.body
+    );
+
+    let mut many: Vec<(String, String)> = Vec::new();
+    for i in 1..=50 {
+        many.push((format!("Tags.member.{i}.Key"), format!("k{i}")));
+        many.push((format!("Tags.member.{i}.Value"), "v".to_owned()));
+    }
+    let mut params: Vec<(&str, &str)> = vec![("Action", "TagPolicy"), ("PolicyArn", &arn)];
+    params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    iam.fails(
+        &params,
+        409,
+        "LimitExceeded",
+        "Cannot exceed quota for TagsPerResource: 50",
+    )
+    .await;
+    let missing = iam.policy_arn("/Missing");
+    for action in ["TagPolicy", "UntagPolicy", "ListPolicyTags"] {
+        iam.fails(
+            &[
+                ("Action", action),
+                ("PolicyArn", &missing),
+                ("Tags.member.1.Key", "a"),
+                ("Tags.member.1.Value", "1"),
+                ("TagKeys.member.1", "a"),
+            ],
+            404,
+            "NoSuchEntity",
+            &format!("Policy {missing} was not found."),
+        )
+        .await;
+    }
+}
+
+/// `UpdateRoleDescription` sets the description and answers with the role, as `GetRole` does.
+#[tokio::test]
+async fn update_role_description_answers_with_the_role() {
+    let iam = Iam::start().await;
+    iam.create_role("Described").await;
+    let response = iam
+        .ok(&[
+            ("Action", "UpdateRoleDescription"),
+            ("RoleName", "Described"),
+            ("Description", "agents of the day shift"),
+        ])
+        .await;
+    assert!(
+        response
+            .body
+            .contains("<UpdateRoleDescriptionResult><Role>"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response
+            .body
+            .contains("<Description>agents of the day shift</Description>"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("<RoleName>Described</RoleName>"),
+        "{}",
+        response.body
+    );
+    let role = iam
+        .ok(&[("Action", "GetRole"), ("RoleName", "Described")])
+        .await;
+    assert!(
+        role.body
+            .contains("<Description>agents of the day shift</Description>"),
+        "{}",
+        role.body
+    );
+    iam.fails(
+        &[("Action", "UpdateRoleDescription"), ("RoleName", "Described")],
+        400,
+        "ValidationError",
+        "1 validation error detected: Value null at 'description' failed to satisfy constraint: Member must not be null",
+    )
+    .await;
+    iam.fails(
+        &[
+            ("Action", "UpdateRoleDescription"),
+            ("RoleName", "Missing"),
+            ("Description", "x"),
+        ],
+        404,
+        "NoSuchEntity",
+        "The role with name Missing cannot be found.",
+    )
+    .await;
+}
+
+/// `ListPolicyVersions`: the one version a fedgate policy has, its default, without its
+/// document (as AWS lists versions); a missing policy is `NoSuchEntity`.
+#[tokio::test]
+async fn policy_versions_list_the_default_version() {
+    let iam = Iam::start().await;
+    iam.create_policy("Versioned", ALLOW_S3).await;
+    let arn = iam.policy_arn("/Versioned");
+    let listed = iam
+        .ok(&[("Action", "ListPolicyVersions"), ("PolicyArn", &arn)])
+        .await;
+    assert!(
+        listed.body.contains(
+            "<ListPolicyVersionsResult><Versions><member><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion><CreateDate>"
+        ),
+        "{}",
+        listed.body
+    );
+    assert!(
+        listed.body.contains("<IsTruncated>false</IsTruncated>"),
+        "{}",
+        listed.body
+    );
+    assert!(!listed.body.contains("<Document>"), "{}", listed.body);
+    let missing = iam.policy_arn("/Missing");
+    iam.fails(
+        &[("Action", "ListPolicyVersions"), ("PolicyArn", &missing)],
+        404,
+        "NoSuchEntity",
+        &format!("Policy {missing} was not found."),
+    )
+    .await;
+}
+
+/// A role session has no `aws:username` (IAM: requests made with role credentials do not
+/// include the key): `${aws:username}` matches nothing and `Null` sees the key absent.
+#[tokio::test]
+async fn a_role_session_has_no_aws_username() {
+    let iam = Iam::start().await;
+    let created = iam.create_role("Agents").await;
+    let role_id = text(&created.body, "RoleId").unwrap();
+    iam.create_role("erin").await;
+    let by_name = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::*:role/${aws:username}"},{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":{"StringEquals":{"aws:username":"erin"}}},{"Effect":"Allow","Action":"iam:ListPolicies","Resource":"*","Condition":{"Null":{"aws:username":"true"}}}]}"#;
+    iam.ok(&[
+        ("Action", "PutRolePolicy"),
+        ("RoleName", "Agents"),
+        ("PolicyName", "by-name"),
+        ("PolicyDocument", by_name),
+    ])
+    .await;
+    let session = iam.session("Agents", &role_id, "erin");
+    let get = iam
+        .call_as(&session, &[("Action", "GetRole"), ("RoleName", "erin")])
+        .await;
+    assert_eq!(get.status, 403, "{}", get.body);
+    let list = iam.call_as(&session, &[("Action", "ListRoles")]).await;
+    assert_eq!(list.status, 403, "{}", list.body);
+    let absent = iam.call_as(&session, &[("Action", "ListPolicies")]).await;
+    assert_eq!(absent.status, 200, "{}", absent.body);
 }

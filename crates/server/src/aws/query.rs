@@ -337,19 +337,20 @@ impl Validator {
 
     /// Length in characters within `min..=max`.
     pub fn length(&mut self, member: &str, value: &str, min: usize, max: usize) {
-        let length = value.chars().count();
-        if length < min {
-            self.violation(
-                member,
-                Some(value),
-                &format!("Member must have length greater than or equal to {min}"),
-            );
-        } else if length > max {
-            self.violation(
-                member,
-                Some(value),
-                &format!("Member must have length less than or equal to {max}"),
-            );
+        if let Some(constraint) = length_violation(value, min, max) {
+            self.violation(member, Some(value), &constraint);
+        }
+    }
+
+    /// [`Validator::length`] for a member the model marks `sensitive` (a SAML assertion, a
+    /// private key): the violation does not quote the value, as AWS writes it for sensitive
+    /// members (`Value at 'password' failed to satisfy constraint: …`).
+    pub fn sensitive_length(&mut self, member: &str, value: &str, min: usize, max: usize) {
+        if let Some(constraint) = length_violation(value, min, max) {
+            self.violations.push(format!(
+                "Value at '{}' failed to satisfy constraint: {constraint}",
+                wire_member_name(member)
+            ));
         }
     }
 
@@ -436,6 +437,22 @@ impl Validator {
                 self.violations.join("; ")
             ),
         ))
+    }
+}
+
+/// The length constraint `value` breaks, if any.
+fn length_violation(value: &str, min: usize, max: usize) -> Option<String> {
+    let length = value.chars().count();
+    if length < min {
+        Some(format!(
+            "Member must have length greater than or equal to {min}"
+        ))
+    } else if length > max {
+        Some(format!(
+            "Member must have length less than or equal to {max}"
+        ))
+    } else {
+        None
     }
 }
 

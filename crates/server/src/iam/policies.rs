@@ -21,7 +21,10 @@ use super::arn::{self, PolicyArn};
 use super::input::{self, TagKeys, patterns};
 use super::output::{self, View};
 use super::roles::{authorized_role_with, role_subject};
-use super::{IamAction, authorize, page_of, request_tag_context, required, resource_tag_context};
+use super::{
+    IamAction, authorize, authorize_listing, page_of, request_tag_context, required,
+    resource_tag_context, tag_keys_context,
+};
 
 /// Most customer managed policies in an account (IAM's default quota).
 pub const MAX_POLICIES: u32 = 1_500;
@@ -167,7 +170,9 @@ pub async fn list(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, Aws
     }
     let page = input::page(&mut v, &params);
     v.finish()?;
-    authorize(call, caller, IamAction::ListPolicies, None, &[]).await?;
+    // AWS's AccessDenied names `policy path /` (the path prefix asked for).
+    let described = format!("policy path {}", prefix.as_str());
+    authorize_listing(call, caller, IamAction::ListPolicies, &described).await?;
     // No AWS managed policies, and no policy is used as a permissions boundary.
     let page = if scope == Some("AWS") || usage == Some("PermissionsBoundary") {
         Page {
@@ -271,6 +276,50 @@ pub async fn get_version(call: &Call<'_>, caller: &Caller) -> Result<QueryRespon
                 xml.boolean_element("IsDefaultVersion", found.is_default);
                 xml.timestamp_element("CreateDate", found.created_at);
             });
+        },
+    ))
+}
+
+/// `ListPolicyVersions`: a fedgate policy has one version, its default (no
+/// `CreatePolicyVersion`), listed without its document as AWS lists versions.
+pub async fn list_versions(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let params = call.request.params();
+    let mut v = Validator::new();
+    let text = input::arn(&mut v, &params, "PolicyArn");
+    let page = input::page(&mut v, &params);
+    v.finish()?;
+    let policy_arn = PolicyArn::parse(required(text, "PolicyArn")?)?;
+    let subject = policy_subject(&policy_arn);
+    let policy = authorized_policy(
+        call,
+        caller,
+        IamAction::ListPolicyVersions,
+        &policy_arn,
+        &[],
+    )
+    .await?;
+    let version = call
+        .state
+        .store
+        .policy_version(&policy.key, &policy.default_version)
+        .await
+        .map_err(|e| AwsError::iam_store(e, subject))?;
+    let page = page_of(
+        vec![version],
+        |version| version.id.as_str().to_owned(),
+        &page,
+    );
+    Ok(QueryResponse::new(
+        QueryApi::Iam,
+        "ListPolicyVersions",
+        call.request_id,
+        |xml| {
+            xml.list("Versions", &page.items, |xml, version| {
+                xml.text_element("VersionId", version.id.as_str());
+                xml.boolean_element("IsDefaultVersion", version.is_default);
+                xml.timestamp_element("CreateDate", version.created_at);
+            });
+            output::pagination(xml, &page);
         },
     ))
 }
@@ -391,6 +440,120 @@ pub async fn list_attached(call: &Call<'_>, caller: &Caller) -> Result<QueryResp
             output::pagination(xml, &page);
         },
     ))
+}
+
+/// `TagPolicy`: adds tags, replacing the values of keys the policy has; at most 50 in all.
+pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let policy_arn = policy_arn_param(call)?;
+    let params = call.request.params();
+    let tags = input::tags(&params, TagKeys::CaseSensitive, true)?;
+    let policy = authorized_policy(
+        call,
+        caller,
+        IamAction::TagPolicy,
+        &policy_arn,
+        &request_tag_context(&tags),
+    )
+    .await?;
+    let subject = policy_subject(&policy_arn);
+    let existing = call
+        .state
+        .store
+        .tags(TagTarget::ManagedPolicy(&policy.key))
+        .await
+        .map_err(|e| AwsError::iam_store(e, subject))?;
+    let added = tags
+        .iter()
+        .filter(|tag| !existing.iter().any(|old| old.key == tag.key))
+        .count();
+    if existing.len().saturating_add(added) > input::MAX_TAGS {
+        return Err(super::saml_providers::too_many_tags());
+    }
+    call.state
+        .store
+        .tag_resource(TagTarget::ManagedPolicy(&policy.key), &tags)
+        .await
+        .map_err(|e| AwsError::iam_store(e, subject))?;
+    Ok(QueryResponse::empty(
+        QueryApi::Iam,
+        "TagPolicy",
+        call.request_id,
+    ))
+}
+
+/// `UntagPolicy`: removes the tags with these keys (absent keys are ignored).
+pub async fn untag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let policy_arn = policy_arn_param(call)?;
+    let params = call.request.params();
+    let keys = input::tag_keys(&params)?;
+    let policy = authorized_policy(
+        call,
+        caller,
+        IamAction::UntagPolicy,
+        &policy_arn,
+        &tag_keys_context(keys.iter().map(String::as_str)),
+    )
+    .await?;
+    call.state
+        .store
+        .untag_resource(TagTarget::ManagedPolicy(&policy.key), &keys)
+        .await
+        .map_err(|e| AwsError::iam_store(e, policy_subject(&policy_arn)))?;
+    Ok(QueryResponse::empty(
+        QueryApi::Iam,
+        "UntagPolicy",
+        call.request_id,
+    ))
+}
+
+/// `ListPolicyTags`, by key, paginated.
+pub async fn list_tags(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let params = call.request.params();
+    let mut v = Validator::new();
+    let text = input::arn(&mut v, &params, "PolicyArn");
+    let page = input::page(&mut v, &params);
+    v.finish()?;
+    let policy_arn = PolicyArn::parse(required(text, "PolicyArn")?)?;
+    let policy =
+        authorized_policy(call, caller, IamAction::ListPolicyTags, &policy_arn, &[]).await?;
+    let mut tags = call
+        .state
+        .store
+        .tags(TagTarget::ManagedPolicy(&policy.key))
+        .await
+        .map_err(|e| AwsError::iam_store(e, policy_subject(&policy_arn)))?;
+    tags.sort_by(|a, b| a.key.cmp(&b.key));
+    let page = page_of(tags, |tag| tag.key.clone(), &page);
+    Ok(QueryResponse::new(
+        QueryApi::Iam,
+        "ListPolicyTags",
+        call.request_id,
+        |xml| {
+            output::tags(xml, &page.items);
+            output::pagination(xml, &page);
+        },
+    ))
+}
+
+/// Authorizes `action` on the managed policy `policy_arn` names (with its tags and `extra`)
+/// and returns it; `NoSuchEntity` after authorization when it does not exist.
+async fn authorized_policy(
+    call: &Call<'_>,
+    caller: &Caller,
+    action: IamAction,
+    policy_arn: &PolicyArn<'_>,
+    extra: &[(String, ContextValue)],
+) -> Result<ManagedPolicy, AwsError> {
+    let subject = policy_subject(policy_arn);
+    let (found, resource) = lookup(call, policy_arn, subject).await?;
+    let mut context = extra.to_vec();
+    if let Some(policy) = &found {
+        context.extend(
+            resource_tag_context(call, caller, TagTarget::ManagedPolicy(&policy.key)).await?,
+        );
+    }
+    authorize(call, caller, action, Some(&resource), &context).await?;
+    found.ok_or_else(|| not_found(policy_arn, subject))
 }
 
 /// The required `PolicyArn` of an action that takes nothing else.

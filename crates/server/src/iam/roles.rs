@@ -20,7 +20,10 @@ use crate::query_api::Call;
 use super::arn::{self, PolicyArn};
 use super::input::{self, TagKeys};
 use super::output::{self, View};
-use super::{IamAction, authorize, request_tag_context, required, resource_tag_context};
+use super::{
+    IamAction, authorize, authorize_listing, page_of, request_tag_context, required,
+    resource_tag_context, tag_keys_context,
+};
 
 /// Most roles in an account (IAM's default quota).
 pub const MAX_ROLES: u32 = 1_000;
@@ -131,7 +134,13 @@ pub async fn list(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, Aws
     let prefix = input::path_prefix(&mut v, &params);
     let page = input::page(&mut v, &params);
     v.finish()?;
-    authorize(call, caller, IamAction::ListRoles, None, &[]).await?;
+    // AWS's AccessDenied names `arn:aws:iam::ACCOUNT:role/` (the path prefix after `role`).
+    let described = format!(
+        "arn:aws:iam::{}:role{}",
+        call.state.account.id.as_str(),
+        prefix.as_str()
+    );
+    authorize_listing(call, caller, IamAction::ListRoles, &described).await?;
     let page = call
         .state
         .store
@@ -176,6 +185,51 @@ pub async fn update(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, A
         "UpdateRole",
         call.request_id,
         |_| {},
+    ))
+}
+
+/// `UpdateRoleDescription`: the older form of `UpdateRole` for the description alone, which
+/// answers with the role as `GetRole` does.
+pub async fn update_description(
+    call: &Call<'_>,
+    caller: &Caller,
+) -> Result<QueryResponse, AwsError> {
+    let params = call.request.params();
+    let mut v = Validator::new();
+    let name = input::role_name(&mut v, &params);
+    let description = v.required("Description", params.string("Description"));
+    let description = description.and_then(|_| input::role_description(&mut v, &params));
+    v.finish()?;
+    let name = required(name, "RoleName")?;
+    let description = required(description, "Description")?;
+    let role = authorized_role(call, caller, IamAction::UpdateRoleDescription, name).await?;
+    let store = &call.state.store;
+    let update = RoleUpdate {
+        description: Some(description.to_owned()),
+        max_session_duration: None,
+    };
+    store
+        .update_role(&role.name, &update)
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let role = store
+        .role(&role.name)
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let tags = store
+        .tags(TagTarget::Role(&role.name))
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let account = call.state.account.id.as_str();
+    Ok(QueryResponse::new(
+        QueryApi::Iam,
+        "UpdateRoleDescription",
+        call.request_id,
+        |xml| {
+            xml.element("Role", |xml| {
+                output::role(xml, account, &role, &tags, View::Get);
+            });
+        },
     ))
 }
 
@@ -344,6 +398,129 @@ pub async fn delete_policy(call: &Call<'_>, caller: &Caller) -> Result<QueryResp
         QueryApi::Iam,
         "DeleteRolePolicy",
         call.request_id,
+    ))
+}
+
+/// `TagRole`: adds tags, replacing the values of keys the role has; at most 50 in all. A role's
+/// tag keys are case-insensitive ("Tag keys are case insensitive"): `ENV` replaces `env`.
+pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let name = role_name_param(call)?;
+    let params = call.request.params();
+    let tags = input::tags(&params, TagKeys::CaseInsensitive, true)?;
+    let role = authorized_role_with(
+        call,
+        caller,
+        IamAction::TagRole,
+        name,
+        &request_tag_context(&tags),
+    )
+    .await?;
+    let store = &call.state.store;
+    let existing = store
+        .tags(TagTarget::Role(&role.name))
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let same = |a: &str, b: &str| TagKeys::CaseInsensitive.same(a, b);
+    let added = tags
+        .iter()
+        .filter(|tag| !existing.iter().any(|old| same(&old.key, &tag.key)))
+        .count();
+    if existing.len().saturating_add(added) > input::MAX_TAGS {
+        return Err(super::saml_providers::too_many_tags());
+    }
+    // Keys the role has in another case are replaced, not doubled.
+    let replaced: Vec<String> = existing
+        .iter()
+        .filter(|old| {
+            tags.iter()
+                .any(|tag| same(&old.key, &tag.key) && old.key != tag.key)
+        })
+        .map(|old| old.key.clone())
+        .collect();
+    if !replaced.is_empty() {
+        store
+            .untag_resource(TagTarget::Role(&role.name), &replaced)
+            .await
+            .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    }
+    store
+        .tag_resource(TagTarget::Role(&role.name), &tags)
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    Ok(QueryResponse::empty(
+        QueryApi::Iam,
+        "TagRole",
+        call.request_id,
+    ))
+}
+
+/// `UntagRole`: removes the tags with these keys, compared without regard to case (absent
+/// keys are ignored).
+pub async fn untag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let name = role_name_param(call)?;
+    let params = call.request.params();
+    let keys = input::tag_keys(&params)?;
+    let role = authorized_role_with(
+        call,
+        caller,
+        IamAction::UntagRole,
+        name,
+        &tag_keys_context(keys.iter().map(String::as_str)),
+    )
+    .await?;
+    let store = &call.state.store;
+    let existing = store
+        .tags(TagTarget::Role(&role.name))
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    let removed: Vec<String> = existing
+        .into_iter()
+        .filter(|old| {
+            keys.iter()
+                .any(|key| TagKeys::CaseInsensitive.same(&old.key, key))
+        })
+        .map(|old| old.key)
+        .collect();
+    if !removed.is_empty() {
+        store
+            .untag_resource(TagTarget::Role(&role.name), &removed)
+            .await
+            .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    }
+    Ok(QueryResponse::empty(
+        QueryApi::Iam,
+        "UntagRole",
+        call.request_id,
+    ))
+}
+
+/// `ListRoleTags`, by key, paginated.
+pub async fn list_tags(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsError> {
+    let params = call.request.params();
+    let mut v = Validator::new();
+    let name = input::role_name(&mut v, &params);
+    let page = input::page(&mut v, &params);
+    v.finish()?;
+    let name = required(name, "RoleName")?;
+    let role = authorized_role(call, caller, IamAction::ListRoleTags, name).await?;
+    let mut tags = call
+        .state
+        .store
+        .tags(TagTarget::Role(&role.name))
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    // INVARIANT: a role's keys are unique without regard to case, so the lowercase key
+    // orders them totally and is the marker.
+    tags.sort_by_key(|tag| tag.key.to_lowercase());
+    let page = page_of(tags, |tag| tag.key.to_lowercase(), &page);
+    Ok(QueryResponse::new(
+        QueryApi::Iam,
+        "ListRoleTags",
+        call.request_id,
+        |xml| {
+            output::tags(xml, &page.items);
+            output::pagination(xml, &page);
+        },
     ))
 }
 

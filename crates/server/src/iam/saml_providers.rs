@@ -362,7 +362,8 @@ fn encryption_mode<'a>(v: &mut Validator, params: &Params<'a>) -> Option<&'a str
 /// `AddPrivateKey` (`privateKeyType`: 1 to 16384 characters of Latin-1 text).
 fn private_key<'a>(v: &mut Validator, params: &Params<'a>) -> Option<&'a str> {
     let value = params.string("AddPrivateKey")?;
-    v.length("AddPrivateKey", value, 1, MAX_PRIVATE_KEY_CHARS);
+    // `privateKeyType` is `sensitive`: the key is never quoted back.
+    v.sensitive_length("AddPrivateKey", value, 1, MAX_PRIVATE_KEY_CHARS);
     Some(value)
 }
 

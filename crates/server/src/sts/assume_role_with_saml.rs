@@ -57,7 +57,8 @@ impl<'a> Input<'a> {
         let saml_assertion = validator.required("SAMLAssertion", params.string("SAMLAssertion"));
         if let Some(assertion) = saml_assertion {
             let (min, max) = ASSERTION_CHARS;
-            validator.length("SAMLAssertion", assertion, min, max);
+            // The model marks the assertion `sensitive`: never quoted back.
+            validator.sensitive_length("SAMLAssertion", assertion, min, max);
         }
         let policy = params.string("Policy");
         if let Some(policy) = policy {
@@ -80,7 +81,8 @@ impl<'a> Input<'a> {
                 );
             }
             for (index, member) in members.iter().enumerate() {
-                let name = format!("PolicyArns.member.{}.arn", index + 1);
+                // AWS's path to a list member: `policyArns.1.member.arn` (as `tags.1.member.key`).
+                let name = format!("PolicyArns.{}.member.arn", index + 1);
                 let value = validator.required(&name, member.string("arn"));
                 if let Some(value) = value {
                     check_arn(&mut validator, &name, value);

@@ -569,7 +569,7 @@ async fn trust_policies_naming_another_provider_or_audience_deny() {
 }
 
 #[tokio::test]
-async fn duration_seconds_is_held_to_max_session_duration_and_session_duration() {
+async fn duration_seconds_is_held_to_max_session_duration_not_to_session_duration() {
     let server = start().await;
     seed(&server).await;
     let response = assume(
@@ -585,16 +585,19 @@ async fn duration_seconds_is_held_to_max_session_duration_and_session_duration()
         "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
     );
 
+    // DurationSeconds is honoured above the SessionDuration attribute, which is the console's
+    // (the STS reference: DurationSeconds or SessionNotOnOrAfter, whichever is shorter).
     let mut short = Assertion::at(&server);
     short.session_duration = Some("1800".into());
     let response = assume(&server, &short.signed(), &[("DurationSeconds", "2700")]).await;
-    assert_error(
-        &response,
-        400,
-        "ValidationError",
-        "The requested DurationSeconds exceeds the SessionDuration set in the SAML assertion.",
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(
+        element(&response.body, "Expiration"),
+        Some("2030-01-01T00:45:00Z")
     );
     // Without DurationSeconds, SessionDuration shortens the default hour.
+    let mut short = Assertion::at(&server);
+    short.session_duration = Some("1800".into());
     let response = assume(&server, &short.signed(), &[]).await;
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(

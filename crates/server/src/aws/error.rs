@@ -930,12 +930,6 @@ impl From<FederationError> for AwsError {
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
                     .into(),
             ),
-            FederationError::DurationExceedsSessionDuration { .. } => (
-                ValidationError,
-                "The requested DurationSeconds exceeds the SessionDuration set in the SAML \
-                 assertion."
-                    .into(),
-            ),
             FederationError::SessionExpired => (ExpiredAssertion, "Response has expired".into()),
             FederationError::SessionPolicyMalformed(PolicyError::LimitExceeded { .. }) => (
                 PackedPolicyTooLarge,

@@ -100,14 +100,6 @@ pub enum FederationError {
         /// The role's maximum.
         max: u32,
     },
-    /// `DurationSeconds` is over the assertion's `SessionDuration` attribute.
-    #[error("DurationSeconds {requested} exceeds the assertion's SessionDuration {max}")]
-    DurationExceedsSessionDuration {
-        /// Asked for.
-        requested: u32,
-        /// The attribute's value.
-        max: u32,
-    },
     /// The assertion's `SessionNotOnOrAfter` has passed: no session can be issued.
     #[error("the assertion's SessionNotOnOrAfter has passed")]
     SessionExpired,
@@ -152,7 +144,6 @@ impl FederationError {
             Self::TrustPolicyInvalid(_) => "TrustPolicyInvalid",
             Self::TrustPolicyDenied { .. } => "TrustPolicyDenied",
             Self::DurationExceedsMaxSessionDuration { .. } => "DurationExceedsMaxSessionDuration",
-            Self::DurationExceedsSessionDuration { .. } => "DurationExceedsSessionDuration",
             Self::SessionExpired => "SessionExpired",
             Self::SessionPolicyMalformed(_) => "SessionPolicyMalformed",
             Self::SessionPolicyNotFound(_) => "SessionPolicyNotFound",
@@ -534,12 +525,9 @@ fn duration(
                 max: role.max_session_duration,
             })
         }
-        Some(requested) => match claims.session_duration {
-            Some(max) if requested > max => {
-                Err(FederationError::DurationExceedsSessionDuration { requested, max })
-            }
-            _ => Ok(requested),
-        },
+        // The STS reference: the session lasts DurationSeconds or until SessionNotOnOrAfter,
+        // whichever is shorter; the SessionDuration attribute is the console's.
+        Some(requested) => Ok(requested),
         None => Ok(claims
             .session_duration
             .map_or(DEFAULT_DURATION_SECONDS, |d| {
@@ -756,7 +744,7 @@ mod tests {
     }
 
     #[test]
-    fn api_sessions_are_held_to_both_maximums_and_console_sessions_to_the_attribute() {
+    fn api_sessions_are_held_to_max_session_duration_and_console_sessions_to_the_attribute() {
         let api = |max, attribute, requested| {
             duration(
                 &role(max),
@@ -770,7 +758,8 @@ mod tests {
         assert_eq!(api(43_200, Some(1_800), None), Some(1_800));
         assert_eq!(api(7_200, None, Some(7_200)), Some(7_200));
         assert_eq!(api(7_200, None, Some(7_201)), None);
-        assert_eq!(api(43_200, Some(1_800), Some(1_801)), None);
+        // DurationSeconds is held to MaxSessionDuration, not to the console's attribute.
+        assert_eq!(api(43_200, Some(1_800), Some(7_200)), Some(7_200));
         // MaxSessionDuration does not limit console sessions.
         let console =
             |max, attribute| duration(&role(max), &claims(attribute), SessionLength::Console).ok();

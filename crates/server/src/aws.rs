@@ -10,7 +10,7 @@
 //!   `<ErrorResponse>` document or the restJson1 `X-Amzn-ErrorType` + `{"Message"}` shape.
 //!
 //! Deliberately not here: routing, the store, sealing of session tokens, authorization. Where
-//! AWS is silent, the choices made are written down in `docs/decisions-wire.md`.
+//! AWS is silent, the choices made are written down in `docs/decisions.md`.
 
 pub mod error;
 pub(crate) mod percent;

@@ -4,7 +4,7 @@
 //! The IdP's ECDSA P-256 key pair is generated with aws-lc-rs and kept in the data directory
 //! (`dev-idp.pk8`, PKCS#8 DER); its self-signed X.509 certificate (`dev-idp.crt.der`) is
 //! written here with a few lines of DER, since no certificate builder is among the
-//! dependencies (docs/decisions-signin.md). Verifiers ignore the certificate's dates, as AWS does.
+//! dependencies (docs/decisions.md). Verifiers ignore the certificate's dates, as AWS does.
 //!
 //! The IdP signs in anyone who clicks: it exists only under `fedgate demo`, never `serve`.
 

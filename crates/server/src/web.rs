@@ -4,7 +4,7 @@
 //!
 //! Cookies are sealed (AES-256-GCM under the server's key, one [`Purpose`] per cookie), HttpOnly,
 //! SameSite=Lax, `Secure` when the public URL is https. Each names a revocable session in the
-//! store: logging out revokes it, so a copied cookie stops working (docs/decisions-signin.md).
+//! store: logging out revokes it, so a copied cookie stops working (docs/decisions.md).
 
 pub mod admin;
 pub mod app;

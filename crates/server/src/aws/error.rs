@@ -157,7 +157,7 @@ const fn spec(
 impl AwsErrorCode {
     // The table: awsQuery codes and statuses from the botocore models (STS, IAM) and AWS's
     // "Common Errors" page; restJson1 codes from the Connect model and the JSON services'
-    // common errors. Choices where AWS is silent: docs/decisions-wire.md.
+    // common errors. Choices where AWS is silent: docs/decisions.md.
     fn spec(self) -> CodeSpec {
         match self {
             Self::AccessDenied => spec("AccessDenied", 403, "AccessDeniedException", 403),
@@ -750,7 +750,7 @@ impl AwsError {
                         "A policy called {} already exists. Duplicate names are not allowed.",
                         name(subject.policy_name)
                     ),
-                    // fedgate's wording (docs/decisions-iam.md): AWS's is not published.
+                    // fedgate's wording (docs/decisions.md): AWS's is not published.
                     Entity::SamlProvider => format!(
                         "SAMLProvider with name {} already exists.",
                         name(subject.provider_name)
@@ -824,7 +824,7 @@ pub const SIGNATURE_INVALID_MESSAGE: &str = "Response signature invalid";
 pub const AUDIENCE_MESSAGE: &str = "Response does not contain the required audience.";
 
 /// The `AssumeRoleWithSAML` code and message for a SAML check that failed (aws-behaviour.md
-/// §1.3, §2.5; choices where AWS is silent in docs/decisions-sts.md).
+/// §1.3, §2.5; choices where AWS is silent in docs/decisions.md).
 fn saml_rejection(rejection: fedgate_saml::Rejection) -> (AwsErrorCode, &'static str) {
     use AwsErrorCode::{AccessDenied, ExpiredAssertion, IdpRejectedClaim, InvalidIdentityToken};
     use fedgate_saml::Rejection as R;

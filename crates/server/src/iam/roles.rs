@@ -598,7 +598,7 @@ fn session_duration(v: &mut Validator, params: &crate::aws::query::Params<'_>) -
 }
 
 /// fedgate does not evaluate permissions boundaries, so it refuses to store one rather than
-/// ignore it (docs/decisions-iam.md). A malformed ARN gets AWS's message.
+/// ignore it (docs/decisions.md). A malformed ARN gets AWS's message.
 fn refuse_boundary(boundary: &str) -> Result<(), AwsError> {
     if PolicyArn::parse(boundary).is_err() {
         return Err(input::invalid_input(format!(

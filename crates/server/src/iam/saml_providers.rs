@@ -368,7 +368,7 @@ fn private_key<'a>(v: &mut Validator, params: &Params<'a>) -> Option<&'a str> {
 }
 
 /// fedgate verifies signed assertions and refuses encrypted ones, so it takes no decryption
-/// keys and cannot require encryption (docs/decisions-iam.md).
+/// keys and cannot require encryption (docs/decisions.md).
 fn refuse_unsupported(
     encryption: Option<&str>,
     add_key: Option<&str>,
@@ -470,7 +470,7 @@ fn not_found(provider_arn: &ProviderArn<'_>) -> AwsError {
     )
 }
 
-/// More than 50 tags on one resource (fedgate's wording: docs/decisions-iam.md).
+/// More than 50 tags on one resource (fedgate's wording: docs/decisions.md).
 pub(super) fn too_many_tags() -> AwsError {
     AwsError::new(
         AwsErrorCode::LimitExceeded,

@@ -428,7 +428,8 @@ pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsE
     if existing.len().saturating_add(added) > input::MAX_TAGS {
         return Err(super::saml_providers::too_many_tags());
     }
-    // Keys the role has in another case are replaced, not doubled.
+    // Keys the role has in another case are replaced, not doubled: the new tags are written
+    // first, so that a failure between the two writes leaves both spellings, never neither.
     let replaced: Vec<String> = existing
         .iter()
         .filter(|old| {
@@ -437,16 +438,16 @@ pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsE
         })
         .map(|old| old.key.clone())
         .collect();
+    store
+        .tag_resource(TagTarget::Role(&role.name), &tags)
+        .await
+        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
     if !replaced.is_empty() {
         store
             .untag_resource(TagTarget::Role(&role.name), &replaced)
             .await
             .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
     }
-    store
-        .tag_resource(TagTarget::Role(&role.name), &tags)
-        .await
-        .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
     Ok(QueryResponse::empty(
         QueryApi::Iam,
         "TagRole",

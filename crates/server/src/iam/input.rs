@@ -295,6 +295,27 @@ impl TagKeys {
     }
 }
 
+/// Refuses tags that would leave a resource with more than [`MAX_TAGS`]: `tags` are added to
+/// the resource's `existing` ones, replacing those with the same key (as `keys` compares them).
+pub(super) fn within_tag_quota(
+    existing: &[Tag],
+    tags: &[Tag],
+    keys: TagKeys,
+) -> Result<(), AwsError> {
+    let added = tags
+        .iter()
+        .filter(|tag| !existing.iter().any(|old| keys.same(&old.key, &tag.key)))
+        .count();
+    if existing.len().saturating_add(added) > MAX_TAGS {
+        // fedgate's wording: docs/decisions.md.
+        return Err(AwsError::new(
+            AwsErrorCode::LimitExceeded,
+            format!("Cannot exceed quota for TagsPerResource: {MAX_TAGS}"),
+        ));
+    }
+    Ok(())
+}
+
 /// `Tags.member.N.Key` / `.Value`: at most 50, each key 1–128 and value 0–256 characters of
 /// the tag pattern, no key twice. `required`: the list must be present.
 pub(super) fn tags(

@@ -462,13 +462,7 @@ pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsE
         .tags(TagTarget::ManagedPolicy(&policy.key))
         .await
         .map_err(|e| AwsError::iam_store(e, subject))?;
-    let added = tags
-        .iter()
-        .filter(|tag| !existing.iter().any(|old| old.key == tag.key))
-        .count();
-    if existing.len().saturating_add(added) > input::MAX_TAGS {
-        return Err(super::saml_providers::too_many_tags());
-    }
+    input::within_tag_quota(&existing, &tags, TagKeys::CaseSensitive)?;
     call.state
         .store
         .tag_resource(TagTarget::ManagedPolicy(&policy.key), &tags)
@@ -516,13 +510,12 @@ pub async fn list_tags(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse
     let policy_arn = PolicyArn::parse(required(text, "PolicyArn")?)?;
     let policy =
         authorized_policy(call, caller, IamAction::ListPolicyTags, &policy_arn, &[]).await?;
-    let mut tags = call
+    let tags = call
         .state
         .store
         .tags(TagTarget::ManagedPolicy(&policy.key))
         .await
         .map_err(|e| AwsError::iam_store(e, policy_subject(&policy_arn)))?;
-    tags.sort_by(|a, b| a.key.cmp(&b.key));
     let page = page_of(tags, |tag| tag.key.clone(), &page);
     Ok(QueryResponse::new(
         QueryApi::Iam,

@@ -420,14 +420,8 @@ pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsE
         .tags(TagTarget::Role(&role.name))
         .await
         .map_err(|e| AwsError::iam_store(e, role_subject(name)))?;
+    input::within_tag_quota(&existing, &tags, TagKeys::CaseInsensitive)?;
     let same = |a: &str, b: &str| TagKeys::CaseInsensitive.same(a, b);
-    let added = tags
-        .iter()
-        .filter(|tag| !existing.iter().any(|old| same(&old.key, &tag.key)))
-        .count();
-    if existing.len().saturating_add(added) > input::MAX_TAGS {
-        return Err(super::saml_providers::too_many_tags());
-    }
     // Keys the role has in another case are replaced, not doubled: the new tags are written
     // first, so that a failure between the two writes leaves both spellings, never neither.
     let replaced: Vec<String> = existing

@@ -252,13 +252,7 @@ pub async fn tag(call: &Call<'_>, caller: &Caller) -> Result<QueryResponse, AwsE
     )
     .await?;
     let existing = provider_tags(call, &provider_arn, &provider.name).await?;
-    let added = tags
-        .iter()
-        .filter(|tag| !existing.iter().any(|old| old.key == tag.key))
-        .count();
-    if existing.len().saturating_add(added) > input::MAX_TAGS {
-        return Err(too_many_tags());
-    }
+    input::within_tag_quota(&existing, &tags, TagKeys::CaseSensitive)?;
     call.state
         .store
         .tag_resource(TagTarget::SamlProvider(&provider.name), &tags)
@@ -467,16 +461,5 @@ fn not_found(provider_arn: &ProviderArn<'_>) -> AwsError {
     AwsError::iam_store(
         StoreError::NotFound(Entity::SamlProvider),
         subject(provider_arn),
-    )
-}
-
-/// More than 50 tags on one resource (fedgate's wording: docs/decisions.md).
-pub(super) fn too_many_tags() -> AwsError {
-    AwsError::new(
-        AwsErrorCode::LimitExceeded,
-        format!(
-            "Cannot exceed quota for TagsPerResource: {}",
-            input::MAX_TAGS
-        ),
     )
 }

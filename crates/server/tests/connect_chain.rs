@@ -23,27 +23,8 @@ use fedgate_xmldsig::SigningKey;
 use serde_json::{Value, json};
 use time::Duration;
 
-const ACCOUNT: &str = "123456789012";
-const PROVIDER_ARN: &str = "arn:aws:iam::123456789012:saml-provider/ExampleIdP";
-const ISSUER: &str = "https://idp.example.test/saml";
-const RECIPIENT: &str = "http://127.0.0.1:4580/saml";
-
-fn data(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/sts")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn metadata() -> String {
-    let pem = String::from_utf8(data("idp.crt")).unwrap();
-    let certificate: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    format!(
-        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{ISSUER}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
-    )
-}
+mod common;
+use common::{ACCOUNT, ISSUER, PROVIDER_ARN, RECIPIENT, data, metadata};
 
 /// A signed SAML response for `session` with the Role pair of `role`, base64.
 fn saml_response(server: &TestServer, role: &str, session: &str, serial: u32) -> String {

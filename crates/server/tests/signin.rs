@@ -24,34 +24,12 @@ use fedgate_xmldsig::SigningKey;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-const ACCOUNT: &str = "123456789012";
-const PROVIDER_ARN: &str = "arn:aws:iam::123456789012:saml-provider/ExampleIdP";
-const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/ConnectAgent";
+mod common;
+use common::{
+    ACCOUNT, AUDIENCE, ISSUER, PROVIDER_ARN, RECIPIENT, ROLE_ARN, data, metadata, trust_policy,
+};
+
 const OTHER_ROLE_ARN: &str = "arn:aws:iam::123456789012:role/ConnectAdmin";
-const ISSUER: &str = "https://idp.example.test/saml";
-const RECIPIENT: &str = "http://127.0.0.1:4580/saml";
-const AUDIENCE: &str = "urn:amazon:webservices";
-
-fn data(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/sts")
-        .join(name);
-    std::fs::read(path).unwrap()
-}
-
-fn metadata() -> String {
-    let pem = String::from_utf8(data("idp.crt")).unwrap();
-    let certificate: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    format!(
-        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{ISSUER}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
-    )
-}
-
-fn trust_policy() -> String {
-    format!(
-        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"sts:AssumeRoleWithSAML","Principal":{{"Federated":"{PROVIDER_ARN}"}},"Condition":{{"StringEquals":{{"SAML:aud":"{RECIPIENT}"}}}}}}}}"#
-    )
-}
 
 fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -125,7 +103,7 @@ async fn start() -> TestServer {
             name: RoleName::new(name),
             path: IamPath::new("/"),
             id: RoleId::new(id),
-            trust_policy: trust_policy(),
+            trust_policy: trust_policy(PROVIDER_ARN, RECIPIENT),
             description: None,
             max_session_duration: 3_600,
             created_at: START,

@@ -35,12 +35,21 @@ impl SamlResponse {
         }
         let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
         let engine = &base64::engine::general_purpose::STANDARD;
-        let decoded = if text.as_bytes().iter().any(is_space) {
-            let compact: Vec<u8> = text.bytes().filter(|b| !is_space(b)).collect();
-            engine.decode(compact)
-        } else {
-            engine.decode(text)
-        };
+        // Whitespace is not in the base64 alphabet, so text that decodes as it is holds none:
+        // the common unwrapped form is decoded in one pass, without a search for whitespace
+        // first, and only text that fails is compacted and decoded again.
+        let decoded = engine.decode(text).or_else(|error| {
+            if text.as_bytes().iter().any(is_space) {
+                // Line-wrapped text: the runs between line ends are copied whole.
+                let mut compact = Vec::with_capacity(text.len());
+                for run in text.as_bytes().split(is_space) {
+                    compact.extend_from_slice(run);
+                }
+                engine.decode(compact)
+            } else {
+                Err(error)
+            }
+        });
         let xml = decoded.map_err(|_| SamlError::from(Rejection::NotBase64))?;
         Ok(Self { xml })
     }

@@ -140,12 +140,18 @@ pub(crate) fn element_prefix<'input>(
     element: Node<'_, 'input>,
 ) -> Option<&'input str> {
     let start = element.range().start.checked_add(1)?;
-    let tag = input.get(start..)?;
+    // Every delimiter is ASCII, so a byte search finds the same end as a search by character
+    // and the slice below ends on a character boundary; this runs for every canonicalised
+    // element.
+    let tag = input.as_bytes().get(start..)?;
     let end = tag
-        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
-        .unwrap_or(tag.len());
-    let qname = tag.get(..end)?;
-    qname.split_once(':').map(|(prefix, _)| prefix)
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/' | b':'))?;
+    if tag.get(end) == Some(&b':') {
+        input.get(start..start + end)
+    } else {
+        None
+    }
 }
 
 /// Refuses an XML declaration that names an encoding other than UTF-8, or a version other than

@@ -413,6 +413,10 @@ fn push_normalized(out: &mut Vec<u8>, text: &str) {
 }
 
 fn escape_text(out: &mut Vec<u8>, text: &str) {
+    if is_clean(text, |byte| matches!(byte, b'&' | b'<' | b'>' | b'\r')) {
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
     escape(out, text, |byte| match byte {
         b'&' => Some(b"&amp;"),
         b'<' => Some(b"&lt;"),
@@ -423,6 +427,12 @@ fn escape_text(out: &mut Vec<u8>, text: &str) {
 }
 
 fn escape_attribute(out: &mut Vec<u8>, value: &str) {
+    if is_clean(value, |byte| {
+        matches!(byte, b'&' | b'<' | b'"' | b'\t' | b'\n' | b'\r')
+    }) {
+        out.extend_from_slice(value.as_bytes());
+        return;
+    }
     escape(out, value, |byte| match byte {
         b'&' => Some(b"&amp;"),
         b'<' => Some(b"&lt;"),
@@ -432,6 +442,16 @@ fn escape_attribute(out: &mut Vec<u8>, value: &str) {
         b'\r' => Some(b"&#xD;"),
         _ => None,
     });
+}
+
+/// Whether no byte of `text` is `special`. Most names, URIs, values and text runs need no
+/// escaping: testing every byte without stopping at the first hit has no branch per byte, so
+/// the compiler tests many bytes at once, and such a string is then copied whole.
+fn is_clean(text: &str, special: impl Fn(u8) -> bool) -> bool {
+    !text
+        .as_bytes()
+        .iter()
+        .fold(false, |found, byte| found | special(*byte))
 }
 
 /// Copies `text` to `out`, replacing the bytes `replacement` names; runs of plain bytes are

@@ -378,7 +378,11 @@ fn all_text(node: Node<'_, '_>) -> String {
 fn decode_base64(text: &str) -> Result<Vec<u8>, DsigError> {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let decoded = if text.as_bytes().iter().any(is_space) {
-        let compact: Vec<u8> = text.bytes().filter(|b| !is_space(b)).collect();
+        // The runs between line breaks are copied whole, not byte by byte.
+        let mut compact = Vec::with_capacity(text.len());
+        for run in text.as_bytes().split(is_space) {
+            compact.extend_from_slice(run);
+        }
         base64::engine::general_purpose::STANDARD.decode(compact)
     } else {
         base64::engine::general_purpose::STANDARD.decode(text)

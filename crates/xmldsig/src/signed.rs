@@ -118,26 +118,25 @@ impl<'s> SignedElement<'s> {
 
     /// The value of the attribute `{namespace}name`.
     pub fn attribute_ns(self, namespace: &str, name: &str) -> Option<&'s str> {
-        self.attributes()
-            .find(|(ns, local, _)| *ns == namespace && *local == name)
-            .map(|(_, _, value)| value)
+        // The local name tells attributes apart far more often than the namespace, and the
+        // value is looked up only for the match: this runs for every attribute SAML reads.
+        let view = self.view;
+        self.attribute_data()
+            .iter()
+            .find(|a| view.str(&a.name) == name && view.str(&a.namespace) == namespace)
+            .map(|a| view.str(&a.value))
     }
 
     /// All attributes as (namespace, local name, value), in canonical order.
     pub fn attributes(self) -> impl Iterator<Item = (&'s str, &'s str, &'s str)> {
         let view = self.view;
-        let range = self.element().map_or(0..0, |e| e.attributes.clone());
-        view.attributes
-            .get(range.start as usize..range.end as usize)
-            .unwrap_or_default()
-            .iter()
-            .map(move |a| {
-                (
-                    view.str(&a.namespace),
-                    view.str(&a.name),
-                    view.str(&a.value),
-                )
-            })
+        self.attribute_data().iter().map(move |a| {
+            (
+                view.str(&a.namespace),
+                view.str(&a.name),
+                view.str(&a.value),
+            )
+        })
     }
 
     /// The children, elements and text, in document order.
@@ -186,6 +185,14 @@ impl<'s> SignedElement<'s> {
                 SignedNode::Element(_) => None,
             })
             .collect()
+    }
+
+    fn attribute_data(self) -> &'s [AttributeData] {
+        let range = self.element().map_or(0..0, |e| e.attributes.clone());
+        self.view
+            .attributes
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or_default()
     }
 
     fn element(self) -> Option<&'s ElementData> {

@@ -200,7 +200,13 @@ pub struct Params<'a> {
 impl<'a> Params<'a> {
     /// A scalar member, as sent.
     pub fn string(&self, name: &str) -> Option<&'a str> {
-        self.map.get(&self.key(name)).map(String::as_str)
+        // A top-level member (every scalar of most actions) is its own key: no key is built.
+        let value = if self.prefix.is_empty() {
+            self.map.get(name)
+        } else {
+            self.map.get(&self.key(name))
+        };
+        value.map(String::as_str)
     }
 
     /// A structure member: its fields are read with the returned view.

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod document_cache;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
@@ -32,6 +33,7 @@ pub mod iam;
 pub mod keys;
 pub mod maintenance;
 pub mod metrics;
+pub mod policy_cache;
 pub mod query_api;
 pub mod saml_cache;
 pub mod secret;

@@ -313,7 +313,7 @@ pub async fn assume(
     let role = role_by_arn(state, request.role_arn).await?;
 
     let context = trust_context(state, validated);
-    check_trust(&role, provider_arn, validated, &context)?;
+    check_trust(state, &role, provider_arn, validated, &context)?;
 
     let now = state.clock.now();
     let seconds = duration(&role, &validated.claims, request.length)?;
@@ -472,16 +472,20 @@ fn cross_service_keys(context: &Context) -> Vec<(String, Vec<String>)> {
 /// SECURITY: the trust policy must allow the provider to assume the role with these keys, and
 /// to tag the session and set its source identity when the assertion does.
 fn check_trust(
+    state: &AppState,
     role: &Role,
     provider_arn: &str,
     validated: &Validated,
     context: &Context,
 ) -> Result<(), FederationError> {
-    let trust = Policy::parse(&role.trust_policy, PolicyKind::Trust)
+    // Parsed once per (role, document): an updated trust policy is a new entry, never stale.
+    let trust = state
+        .trust_policies
+        .trust_policy(role)
         .map_err(FederationError::TrustPolicyInvalid)?;
     let principal = Principal::Federated(provider_arn.to_owned());
     let policies = PolicySet {
-        trust: Some(&trust),
+        trust: Some(&*trust),
         ..PolicySet::default()
     };
     let mut actions = vec![ASSUME_ROLE_WITH_SAML];

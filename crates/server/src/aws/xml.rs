@@ -206,6 +206,26 @@ impl IntoResponse for QueryResponse {
 /// ISO 8601 in UTC with whole seconds: `2019-11-01T20:26:47Z`.
 pub fn format_timestamp(value: OffsetDateTime) -> String {
     let value = value.to_offset(time::UtcOffset::UTC);
+    // Years 0–9999 (every timestamp fedgate writes) are written digit by digit, without the
+    // formatting machinery: each response carries one. Others keep `format!`'s rendering.
+    if let Ok(year) = u16::try_from(value.year())
+        && year <= 9_999
+    {
+        let mut out = String::with_capacity(20);
+        push_digits(&mut out, year, 4);
+        out.push('-');
+        push_digits(&mut out, u16::from(u8::from(value.month())), 2);
+        out.push('-');
+        push_digits(&mut out, u16::from(value.day()), 2);
+        out.push('T');
+        push_digits(&mut out, u16::from(value.hour()), 2);
+        out.push(':');
+        push_digits(&mut out, u16::from(value.minute()), 2);
+        out.push(':');
+        push_digits(&mut out, u16::from(value.second()), 2);
+        out.push('Z');
+        return out;
+    }
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         value.year(),
@@ -215,6 +235,14 @@ pub fn format_timestamp(value: OffsetDateTime) -> String {
         value.minute(),
         value.second()
     )
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u16, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10_u16.pow(place) % 10;
+        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+    }
 }
 
 /// Escapes text content. Characters XML 1.0 cannot carry at all (C0 controls other than tab,
@@ -341,6 +369,41 @@ mod tests {
         let t = OffsetDateTime::from_unix_timestamp_nanos(1_572_640_007_900_000_000).unwrap();
         let t = t.to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap());
         assert_eq!(format_timestamp(t), "2019-11-01T20:26:47Z");
+    }
+
+    #[test]
+    fn timestamps_written_digit_by_digit_match_format() {
+        let reference = |value: OffsetDateTime| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                value.year(),
+                u8::from(value.month()),
+                value.day(),
+                value.hour(),
+                value.minute(),
+                value.second()
+            )
+        };
+        for seconds in [
+            0,
+            1,
+            59,
+            1_572_640_007,
+            -62_167_219_200,
+            -62_135_596_800,
+            253_402_300_799,
+            1_893_456_000,
+            4_102_444_799,
+        ] {
+            let t = OffsetDateTime::from_unix_timestamp(seconds).unwrap();
+            assert_eq!(format_timestamp(t), reference(t), "{seconds}");
+        }
+        let mut seconds = -62_167_219_200_i64;
+        while seconds < 253_402_300_799 {
+            let t = OffsetDateTime::from_unix_timestamp(seconds).unwrap();
+            assert_eq!(format_timestamp(t), reference(t), "{seconds}");
+            seconds += 7_777_777;
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::{KeyRing, Purpose, random_bytes, random_id, random_secret};
 use crate::metrics::Metrics;
+use crate::policy_cache::TrustPolicyCache;
 use crate::saml_cache::SamlCache;
 use crate::secret::Secret;
 use crate::state::{AccountInfo, AppState};
@@ -33,6 +34,7 @@ pub async fn start(config: Config, clock: Clock) -> anyhow::Result<AppState> {
         clock,
         account: Arc::new(account),
         metrics: Arc::new(Metrics::default()),
+        trust_policies: Arc::new(TrustPolicyCache::new()),
     })
 }
 

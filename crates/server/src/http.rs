@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use crate::aws::error::REQUEST_ID_HEADER;
-use crate::keys::random_bytes;
+use crate::keys::fill_random;
 use crate::state::AppState;
 
 /// The id of one request: in the response's `x-amzn-RequestId`, in every log line and error.
@@ -23,19 +23,22 @@ pub struct RequestId(pub String);
 impl RequestId {
     /// A new random id shaped like AWS's (`8-4-4-4-12` hex).
     pub fn new() -> Self {
-        let hex: String = random_bytes(16)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or_default().to_owned();
-        Self(format!(
-            "{}-{}-{}-{}-{}",
-            part(0..8),
-            part(8..12),
-            part(12..16),
-            part(16..20),
-            part(20..32)
-        ))
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut bytes = [0u8; 16];
+        fill_random(&mut bytes);
+        // Written straight into one string: this runs once per request.
+        let mut id = String::with_capacity(36);
+        for (index, byte) in bytes.into_iter().enumerate() {
+            if matches!(index, 4 | 6 | 8 | 10) {
+                id.push('-');
+            }
+            for nibble in [byte >> 4, byte & 0x0f] {
+                id.push(char::from(
+                    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                ));
+            }
+        }
+        Self(id)
     }
 }
 
@@ -123,4 +126,25 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_lowercase_hex_8_4_4_4_12_and_differ() {
+        let id = RequestId::new().0;
+        let parts: Vec<&str> = id.split('-').collect();
+        let lengths: Vec<usize> = parts.iter().map(|part| part.len()).collect();
+        assert_eq!(lengths, [8, 4, 4, 4, 12], "{id}");
+        assert!(
+            parts
+                .iter()
+                .all(|part| part.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))),
+            "{id}"
+        );
+        assert_eq!(id.len(), 36);
+        assert_ne!(id, RequestId::new().0);
+    }
 }

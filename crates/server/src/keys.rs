@@ -80,17 +80,25 @@ impl KeyRing {
         let mut nonce = [0u8; NONCE_LEN];
         // A failing system RNG leaves no safe way to continue; aws-lc aborts in that case too.
         let _ = self.random.fill(&mut nonce);
-        let mut in_out = plaintext.to_vec();
-        let mut sealed = nonce.to_vec();
-        match self.key.seal_in_place_append_tag(
+        // One buffer, sealed in place after the nonce: the box is built without copying the
+        // plaintext or the ciphertext a second time.
+        let mut sealed = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(plaintext);
+        let Some(in_out) = sealed.get_mut(NONCE_LEN..) else {
+            return Vec::new();
+        };
+        match self.key.seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(purpose.label()),
-            &mut in_out,
+            in_out,
         ) {
-            Ok(()) => sealed.extend_from_slice(&in_out),
-            Err(_) => sealed.clear(),
+            Ok(tag) => {
+                sealed.extend_from_slice(tag.as_ref());
+                sealed
+            }
+            Err(_) => Vec::new(),
         }
-        sealed
     }
 
     /// Opens a box sealed for `purpose`; `None` if it was not sealed by this key for it.
@@ -109,8 +117,14 @@ impl KeyRing {
 /// `len` bytes from the system's secure random generator.
 pub fn random_bytes(len: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; len];
-    let _ = SystemRandom::new().fill(&mut bytes);
+    fill_random(&mut bytes);
     bytes
+}
+
+/// Fills `bytes` from the system's secure random generator, without allocating.
+pub fn fill_random(bytes: &mut [u8]) {
+    // A failing system RNG leaves no safe way to continue; aws-lc aborts in that case too.
+    let _ = SystemRandom::new().fill(bytes);
 }
 
 /// An AWS-style identifier: `prefix` then `len` characters of RFC 4648 base32 (`A–Z2–7`), as
@@ -159,6 +173,27 @@ mod tests {
         let mut tampered = sealed.clone();
         *tampered.last_mut().unwrap() ^= 1;
         assert_eq!(keys.open(Purpose::SessionToken, &tampered), None);
+    }
+
+    #[test]
+    fn a_box_is_nonce_ciphertext_tag_and_opens_with_the_key_alone() {
+        let material = KeyRing::generate_material();
+        let keys = KeyRing::new(material.expose()).unwrap();
+        let sealed = keys.seal(Purpose::SessionToken, b"claims");
+        assert_eq!(sealed.len(), NONCE_LEN + b"claims".len() + 16);
+        // Opened with aws-lc-rs directly: the layout is the documented one.
+        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, material.expose()).unwrap());
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let mut in_out = ciphertext.to_vec();
+        let opened = key
+            .open_in_place(
+                Nonce::try_assume_unique_for_key(nonce).unwrap(),
+                Aad::from(Purpose::SessionToken.label()),
+                &mut in_out,
+            )
+            .unwrap();
+        assert_eq!(opened, b"claims");
+        assert_ne!(keys.seal(Purpose::SessionToken, b"claims"), sealed);
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //!   [`web`]: sealed cookies, CSRF, security headers and the instance's web app;
 //!   [`demo`]: `fedgate demo`'s development IdP and seed.
 //! - [`config`], [`bootstrap`], [`state`], [`clock`], [`keys`], [`metrics`], [`secret`]: start-up and
-//!   the explicit state every handler receives.
+//!   the explicit state every handler receives; [`saml_cache`], [`policy_cache`] and
+//!   [`document_cache`]: parses of stored documents (IdP metadata, trust policies) kept between
+//!   calls, each used only for the exact text it was made from.
 
 pub mod auth;
 pub mod aws;
@@ -25,6 +27,7 @@ pub mod clock;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod document_cache;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
@@ -32,6 +35,7 @@ pub mod iam;
 pub mod keys;
 pub mod maintenance;
 pub mod metrics;
+pub mod policy_cache;
 pub mod query_api;
 pub mod saml_cache;
 pub mod secret;

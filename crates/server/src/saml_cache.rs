@@ -2,14 +2,13 @@
 //! server's configuration, and each SAML provider's parsed metadata (certificates parsed and
 //! keys prepared once per document, not once per sign-in).
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use aws_lc_rs::digest;
 use fedgate_saml::{IdpMetadata, MetadataError, ServiceProvider};
 use fedgate_store::SamlProvider;
 
 use crate::config::Config;
+use crate::document_cache::DocumentCache;
 
 /// Most metadata documents kept; when full, the cache starts over (providers are few).
 pub const MAX_CACHED_METADATA: usize = 256;
@@ -18,12 +17,9 @@ pub const MAX_CACHED_METADATA: usize = 256;
 #[derive(Debug)]
 pub struct SamlCache {
     service_provider: ServiceProvider,
-    metadata: RwLock<HashMap<Key, Arc<IdpMetadata>>>,
+    /// By provider id; an updated document is parsed anew, never served stale.
+    metadata: DocumentCache<IdpMetadata>,
 }
-
-/// A provider's id and the SHA-256 of its metadata: an updated document is a new key, so a
-/// cached parse is never used for a document it was not made from.
-type Key = (String, [u8; 32]);
 
 impl SamlCache {
     /// The service provider of `config`: its entityID, recipients, audiences and clock skew.
@@ -33,7 +29,7 @@ impl SamlCache {
             .and_then(|sp| sp.with_max_skew(config.clock_skew))?;
         Ok(Self {
             service_provider,
-            metadata: RwLock::new(HashMap::new()),
+            metadata: DocumentCache::new(MAX_CACHED_METADATA),
         })
     }
 
@@ -44,28 +40,10 @@ impl SamlCache {
 
     /// The parsed metadata of `provider`, parsed once per document.
     pub fn metadata(&self, provider: &SamlProvider) -> Result<Arc<IdpMetadata>, MetadataError> {
-        let hash = digest::digest(&digest::SHA256, provider.metadata.as_bytes());
-        let mut fingerprint = [0u8; 32];
-        fingerprint.copy_from_slice(hash.as_ref());
-        let key = (provider.id.as_str().to_owned(), fingerprint);
-        if let Some(parsed) = self
-            .metadata
-            .read()
-            .ok()
-            .and_then(|map| map.get(&key).cloned())
-        {
-            return Ok(parsed);
-        }
-        let parsed = Arc::new(IdpMetadata::parse(provider.metadata.as_bytes())?);
-        let mut map = self
-            .metadata
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= MAX_CACHED_METADATA {
-            map.clear();
-        }
-        map.insert(key, Arc::clone(&parsed));
-        Ok(parsed)
+        self.metadata
+            .parsed(provider.id.as_str(), &provider.metadata, |text| {
+                IdpMetadata::parse(text.as_bytes())
+            })
     }
 }
 

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
+use crate::policy_cache::TrustPolicyCache;
 use crate::saml_cache::SamlCache;
 use crate::secret::Secret;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The service provider and the parsed metadata of SAML providers.
     pub saml: Arc<SamlCache>,
+    /// The parsed trust policies of roles.
+    pub trust_policies: Arc<TrustPolicyCache>,
 }
 
 /// The account, with the administrator's secret opened.

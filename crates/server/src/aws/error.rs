@@ -403,7 +403,7 @@ impl AwsError {
     fn query_body(&self, api: QueryApi, request_id: &str) -> String {
         let protocol = Protocol::Query(api);
         let mut xml = XmlWriter::new();
-        xml.open_with_namespace("ErrorResponse", api.xml_namespace());
+        xml.open_with_namespace(&["ErrorResponse"], api.xml_namespace());
         xml.open("Error");
         xml.text_element("Type", self.code().fault().as_str());
         xml.text_element("Code", self.code().wire(protocol));

@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::collections::btree_map;
+use std::ops::Bound;
 
 use axum::http::{HeaderMap, header};
 
@@ -200,7 +201,13 @@ pub struct Params<'a> {
 impl<'a> Params<'a> {
     /// A scalar member, as sent.
     pub fn string(&self, name: &str) -> Option<&'a str> {
-        self.map.get(&self.key(name)).map(String::as_str)
+        // A top-level member (every scalar of most actions) is its own key: no key is built.
+        let value = if self.prefix.is_empty() {
+            self.map.get(name)
+        } else {
+            self.map.get(&self.key(name))
+        };
+        value.map(String::as_str)
     }
 
     /// A structure member: its fields are read with the returned view.
@@ -272,17 +279,24 @@ impl<'a> Params<'a> {
     }
 
     fn key(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
+        let mut key = String::with_capacity(self.prefix.len() + name.len());
+        key.push_str(&self.prefix);
+        key.push_str(name);
+        key
     }
 
     /// Every `name.{kind}.N…` key, sorted by index; `None` if the list is absent.
     fn indexed(&self, name: &str, kind: &str) -> Result<Option<Vec<Indexed<'a>>>, AwsError> {
         let base = self.key(name);
-        let prefix = format!("{base}.{kind}.");
+        let mut prefix = String::with_capacity(base.len() + kind.len() + 2);
+        prefix.push_str(&base);
+        prefix.push('.');
+        prefix.push_str(kind);
+        prefix.push('.');
         let mut found = Vec::new();
         let keys = self
             .map
-            .range(prefix.clone()..)
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(&prefix));
         for (key, value) in keys {
             let rest = key.get(prefix.len()..).unwrap_or_default();

@@ -19,6 +19,10 @@ use time::OffsetDateTime;
 use super::error::REQUEST_ID_HEADER;
 use super::query::QueryApi;
 
+/// The room a response document starts with: an `AssumeRoleWithSAML` answer (its session token
+/// most of it) fits without the string growing several times.
+const RESPONSE_CAPACITY: usize = 2_048;
+
 /// Builds an XML document into a `String`.
 #[derive(Debug, Default)]
 pub struct XmlWriter {
@@ -87,9 +91,10 @@ impl XmlWriter {
         self.out
     }
 
-    pub(crate) fn open_with_namespace(&mut self, name: &str, namespace: &'static str) {
+    /// `<name xmlns="namespace">`, the name given in parts (`[action, "Response"]`).
+    pub(crate) fn open_with_namespace(&mut self, name: &[&str], namespace: &'static str) {
         self.out.push('<');
-        self.out.push_str(name);
+        name.iter().for_each(|part| self.out.push_str(part));
         self.out.push_str(" xmlns=\"");
         escape_into(&mut self.out, namespace);
         self.out.push_str("\">");
@@ -104,6 +109,20 @@ impl XmlWriter {
     pub(crate) fn close(&mut self, name: &str) {
         self.out.push_str("</");
         self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    /// `<name>`, the name given in parts.
+    fn open_parts(&mut self, name: &[&str]) {
+        self.out.push('<');
+        name.iter().for_each(|part| self.out.push_str(part));
+        self.out.push('>');
+    }
+
+    /// `</name>`, the name given in parts.
+    fn close_parts(&mut self, name: &[&str]) {
+        self.out.push_str("</");
+        name.iter().for_each(|part| self.out.push_str(part));
         self.out.push('>');
     }
 }
@@ -139,19 +158,20 @@ impl QueryResponse {
         request_id: &str,
         result: Option<impl FnOnce(&mut XmlWriter)>,
     ) -> Self {
-        let response = format!("{action}Response");
-        let mut xml = XmlWriter::new();
-        xml.open_with_namespace(&response, api.xml_namespace());
+        // The element names are written in two parts rather than built with `format!` per call.
+        let mut xml = XmlWriter {
+            out: String::with_capacity(RESPONSE_CAPACITY),
+        };
+        xml.open_with_namespace(&[action, "Response"], api.xml_namespace());
         if let Some(result) = result {
-            let wrapper = format!("{action}Result");
-            xml.open(&wrapper);
+            xml.open_parts(&[action, "Result"]);
             result(&mut xml);
-            xml.close(&wrapper);
+            xml.close_parts(&[action, "Result"]);
         }
         xml.element("ResponseMetadata", |xml| {
             xml.text_element("RequestId", request_id)
         });
-        xml.close(&response);
+        xml.close_parts(&[action, "Response"]);
         Self {
             body: xml.finish(),
             request_id: request_id.to_owned(),
@@ -186,6 +206,26 @@ impl IntoResponse for QueryResponse {
 /// ISO 8601 in UTC with whole seconds: `2019-11-01T20:26:47Z`.
 pub fn format_timestamp(value: OffsetDateTime) -> String {
     let value = value.to_offset(time::UtcOffset::UTC);
+    // Years 0–9999 (every timestamp fedgate writes) are written digit by digit, without the
+    // formatting machinery: each response carries one. Others keep `format!`'s rendering.
+    if let Ok(year) = u16::try_from(value.year())
+        && year <= 9_999
+    {
+        let mut out = String::with_capacity(20);
+        push_digits(&mut out, year, 4);
+        out.push('-');
+        push_digits(&mut out, u16::from(u8::from(value.month())), 2);
+        out.push('-');
+        push_digits(&mut out, u16::from(value.day()), 2);
+        out.push('T');
+        push_digits(&mut out, u16::from(value.hour()), 2);
+        out.push(':');
+        push_digits(&mut out, u16::from(value.minute()), 2);
+        out.push(':');
+        push_digits(&mut out, u16::from(value.second()), 2);
+        out.push('Z');
+        return out;
+    }
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         value.year(),
@@ -197,23 +237,58 @@ pub fn format_timestamp(value: OffsetDateTime) -> String {
     )
 }
 
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u16, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10_u16.pow(place) % 10;
+        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+    }
+}
+
 /// Escapes text content. Characters XML 1.0 cannot carry at all (C0 controls other than tab,
 /// newline and carriage return; U+FFFE, U+FFFF) become U+FFFD, so the document stays
 /// well-formed whatever a client stored.
+///
+/// Runs of bytes that need nothing are copied whole: a session token or an ARN has no byte to
+/// escape, and copying it char by char was most of the cost of rendering a response.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // A literal CR would be normalised to LF by the parser; the reference keeps it.
-            '\r' => out.push_str("&#13;"),
-            '\t' | '\n' => out.push(c),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
-            _ => out.push(c),
-        }
+    let mut rest = text;
+    while let Some((at, replacement, len)) = next_escape(rest) {
+        let (clean, tail) = rest.split_at_checked(at).unwrap_or((rest, ""));
+        out.push_str(clean);
+        out.push_str(replacement);
+        rest = tail.get(len..).unwrap_or_default();
     }
+    out.push_str(rest);
+}
+
+/// The first character of `text` that [`escape_into`] replaces: its byte offset, what it
+/// becomes and its length in bytes.
+fn next_escape(text: &str) -> Option<(usize, &'static str, usize)> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let found = match byte {
+            b'&' => Some(("&amp;", 1)),
+            b'<' => Some(("&lt;", 1)),
+            b'>' => Some(("&gt;", 1)),
+            b'"' => Some(("&quot;", 1)),
+            // A literal CR would be normalised to LF by the parser; the reference keeps it.
+            b'\r' => Some(("&#13;", 1)),
+            b'\t' | b'\n' => None,
+            0x00..=0x1f => Some(("\u{fffd}", 1)),
+            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
+            0xef if matches!(bytes.get(at + 1..at + 3), Some([0xbf, 0xbe | 0xbf])) => {
+                Some(("\u{fffd}", 3))
+            }
+            _ => None,
+        };
+        if let Some((replacement, len)) = found {
+            return Some((at, replacement, len));
+        }
+        at += 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -230,11 +305,105 @@ mod tests {
         );
     }
 
+    /// The escape as first written, char by char: the run-copying one must match it exactly.
+    fn reference_escape(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\r' => out.push_str("&#13;"),
+                '\t' | '\n' => out.push(c),
+                '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_runs_matches_escaping_chars(
+            text in "([a-zA-Z0-9 ]|[<>&\"'\\r\\n\\t]|[\\x00-\\x1f]|[\u{80}-\u{7ff}]|[\u{fff0}-\u{ffff}]|[\u{e000}-\u{efff}]|[\u{10000}-\u{10ffff}])*",
+        ) {
+            let mut out = String::from("kept ");
+            escape_into(&mut out, &text);
+            proptest::prop_assert_eq!(out, format!("kept {}", reference_escape(&text)));
+        }
+
+        #[test]
+        fn escaping_any_string_matches_escaping_chars(text in proptest::prelude::any::<String>()) {
+            let mut out = String::new();
+            escape_into(&mut out, &text);
+            proptest::prop_assert_eq!(out, reference_escape(&text));
+        }
+    }
+
+    #[test]
+    fn escaping_the_edges_of_runs_matches_escaping_chars() {
+        for text in [
+            "",
+            "&",
+            "plain",
+            "<start",
+            "end>",
+            "\u{fffe}",
+            "a\u{ffff}",
+            "\u{fffd}\u{fffc}",
+            "\u{efbf}\u{bfbe}",
+            "\u{f000}x",
+            "é&é",
+            "\r\r",
+            "\u{1}\u{1f}\u{7f}",
+        ] {
+            let mut out = String::new();
+            escape_into(&mut out, text);
+            assert_eq!(out, reference_escape(text), "{text:?}");
+        }
+    }
+
     #[test]
     fn timestamps_are_utc_whole_seconds() {
         let t = OffsetDateTime::from_unix_timestamp_nanos(1_572_640_007_900_000_000).unwrap();
         let t = t.to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap());
         assert_eq!(format_timestamp(t), "2019-11-01T20:26:47Z");
+    }
+
+    #[test]
+    fn timestamps_written_digit_by_digit_match_format() {
+        let reference = |value: OffsetDateTime| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                value.year(),
+                u8::from(value.month()),
+                value.day(),
+                value.hour(),
+                value.minute(),
+                value.second()
+            )
+        };
+        for seconds in [
+            0,
+            1,
+            59,
+            1_572_640_007,
+            -62_167_219_200,
+            -62_135_596_800,
+            253_402_300_799,
+            1_893_456_000,
+            4_102_444_799,
+        ] {
+            let t = OffsetDateTime::from_unix_timestamp(seconds).unwrap();
+            assert_eq!(format_timestamp(t), reference(t), "{seconds}");
+        }
+        let mut seconds = -62_167_219_200_i64;
+        while seconds < 253_402_300_799 {
+            let t = OffsetDateTime::from_unix_timestamp(seconds).unwrap();
+            assert_eq!(format_timestamp(t), reference(t), "{seconds}");
+            seconds += 7_777_777;
+        }
     }
 
     #[test]

@@ -313,7 +313,7 @@ pub async fn assume(
     let role = role_by_arn(state, request.role_arn).await?;
 
     let context = trust_context(state, validated);
-    check_trust(&role, provider_arn, validated, &context)?;
+    check_trust(state, &role, provider_arn, validated, &context)?;
 
     let now = state.clock.now();
     let seconds = duration(&role, &validated.claims, request.length)?;
@@ -472,16 +472,20 @@ fn cross_service_keys(context: &Context) -> Vec<(String, Vec<String>)> {
 /// SECURITY: the trust policy must allow the provider to assume the role with these keys, and
 /// to tag the session and set its source identity when the assertion does.
 fn check_trust(
+    state: &AppState,
     role: &Role,
     provider_arn: &str,
     validated: &Validated,
     context: &Context,
 ) -> Result<(), FederationError> {
-    let trust = Policy::parse(&role.trust_policy, PolicyKind::Trust)
+    // Parsed once per (role, document): an updated trust policy is a new entry, never stale.
+    let trust = state
+        .trust_policies
+        .trust_policy(role)
         .map_err(FederationError::TrustPolicyInvalid)?;
     let principal = Principal::Federated(provider_arn.to_owned());
     let policies = PolicySet {
-        trust: Some(&trust),
+        trust: Some(&*trust),
         ..PolicySet::default()
     };
     let mut actions = vec![ASSUME_ROLE_WITH_SAML];
@@ -676,23 +680,23 @@ impl<'a> Attempt<'a> {
                 )
             }
         };
-        let detail = serde_json::json!({
-            "idp": self.issuer,
-            "provider": self.provider_arn,
-            "role": self.role_arn,
-            "session_name": self.session_name,
-            "subject": self.subject,
-            "source": self.source.map(|address| address.to_string()),
-            "reason": reason,
-            "message": message,
-        });
+        let detail = AttemptDetail {
+            idp: self.issuer.as_deref(),
+            message: message.as_deref(),
+            provider: self.provider_arn.as_deref(),
+            reason,
+            role: self.role_arn.as_deref(),
+            session_name: self.session_name.as_deref(),
+            source: self.source.map(|address| address.to_string()),
+            subject: self.subject.as_deref(),
+        };
         let event = AuditEvent {
             at: self.state.clock.now(),
             request_id: self.request_id.to_owned(),
             actor,
             action: self.action.to_owned(),
             outcome,
-            detail: detail.to_string(),
+            detail: serde_json::to_string(&detail).unwrap_or_default(),
         };
         match (self.state.store.append_audit(&[event]).await, result) {
             (Ok(()), _) => Ok(()),
@@ -703,6 +707,21 @@ impl<'a> Attempt<'a> {
             }
         }
     }
+}
+
+/// An audit event's `detail`. The members are in the order `serde_json::json!` wrote them when
+/// this was built as a `Value` (its maps sort their keys), so the stored text is unchanged; it
+/// is serialized straight from the borrowed fields, without building a `Value` per attempt.
+#[derive(Debug, serde::Serialize)]
+struct AttemptDetail<'a> {
+    idp: Option<&'a str>,
+    message: Option<&'a str>,
+    provider: Option<&'a str>,
+    reason: Option<&'static str>,
+    role: Option<&'a str>,
+    session_name: Option<&'a str>,
+    source: Option<String>,
+    subject: Option<&'a str>,
 }
 
 /// Untrusted text for an error or the audit trail, cut to a length a log line can carry.
@@ -783,6 +802,47 @@ mod tests {
             parse_role_arn("arn:aws:iam::123456789012:saml-provider/Agent"),
             None
         );
+    }
+
+    #[test]
+    fn the_audit_detail_is_the_text_the_json_value_gave() {
+        let address: std::net::SocketAddr = "192.0.2.1:443".parse().unwrap();
+        let cases = [
+            (
+                Some("https://idp\"x\u{1}é"),
+                Some("refused: `a\\b`\n"),
+                Some("p"),
+                Some("Replayed"),
+                None,
+                Some("s"),
+                Some(address),
+                Some("alice"),
+            ),
+            (None, None, None, None, None, None, None, None),
+        ];
+        for (idp, message, provider, reason, role, session_name, source, subject) in cases {
+            let detail = AttemptDetail {
+                idp,
+                message,
+                provider,
+                reason,
+                role,
+                session_name,
+                source: source.map(|a: std::net::SocketAddr| a.to_string()),
+                subject,
+            };
+            let value = serde_json::json!({
+                "idp": idp,
+                "provider": provider,
+                "role": role,
+                "session_name": session_name,
+                "subject": subject,
+                "source": source.map(|a| a.to_string()),
+                "reason": reason,
+                "message": message,
+            });
+            assert_eq!(serde_json::to_string(&detail).unwrap(), value.to_string());
+        }
     }
 
     #[test]

@@ -354,7 +354,13 @@ pub fn subject_type(format: &str) -> &str {
 /// `NameQualifier` / `saml:namequalifier` = Base64(SHA1(issuer + account id + "/" + provider
 /// name)), as STS documents it.
 pub fn name_qualifier(issuer: &str, provider: ProviderRef<'_>) -> String {
-    let input = format!("{issuer}{}/{}", provider.account_id, provider.provider_name);
+    let mut input = String::with_capacity(
+        issuer.len() + provider.account_id.len() + 1 + provider.provider_name.len(),
+    );
+    input.push_str(issuer);
+    input.push_str(provider.account_id);
+    input.push('/');
+    input.push_str(provider.provider_name);
     let hash = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, input.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(hash.as_ref())
 }

@@ -164,7 +164,7 @@ async fn saml(
         policy: None,
         policy_arns: &[],
     };
-    let result = federation::assume(&state, &validated, &request).await;
+    let result = federation::assume(&state, &validated, &request, &mut attempt).await;
     let audited = attempt.finish(result.as_ref()).await;
     let assumed = match (result, audited) {
         (Ok(assumed), Ok(())) => assumed,

@@ -101,6 +101,9 @@ impl fmt::Display for Conflict {
     }
 }
 
+/// A failure told to several callers: the driver's error, whichever driver wrote.
+pub(crate) type SharedFailure = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
 /// The database's own error, kept opaque so that no driver type is part of this crate's API.
 pub struct BackendError(Inner);
 
@@ -110,7 +113,9 @@ enum Inner {
     Corrupt(&'static str),
     Abandoned(&'static str),
     /// One failure answered to every call of a batch.
-    Shared(std::sync::Arc<sqlx::Error>),
+    Shared(SharedFailure),
+    /// The group-commit writer of a SQLite file could not start.
+    Writer(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl BackendError {
@@ -121,8 +126,13 @@ impl BackendError {
     }
 
     /// The failure of a batch that this call was written in.
-    pub(crate) fn shared(failure: std::sync::Arc<sqlx::Error>) -> Self {
+    pub(crate) fn shared(failure: SharedFailure) -> Self {
         Self(Inner::Shared(failure))
+    }
+
+    /// The group-commit writer of a SQLite file that could not start.
+    pub(crate) fn writer(failure: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Inner::Writer(Box::new(failure)))
     }
 
     /// A transaction that an earlier failure left unusable, asked to go on.
@@ -139,6 +149,7 @@ impl fmt::Debug for BackendError {
             Inner::Corrupt(what) => write!(f, "Corrupt({what:?})"),
             Inner::Abandoned(what) => write!(f, "Abandoned({what:?})"),
             Inner::Shared(e) => fmt::Debug::fmt(e, f),
+            Inner::Writer(e) => f.debug_tuple("Writer").field(e).finish(),
         }
     }
 }
@@ -151,6 +162,7 @@ impl fmt::Display for BackendError {
             Inner::Corrupt(what) => write!(f, "stored value does not decode: {what}"),
             Inner::Abandoned(what) => write!(f, "{what} failed earlier and was rolled back"),
             Inner::Shared(e) => fmt::Display::fmt(e, f),
+            Inner::Writer(e) => write!(f, "the SQLite writer did not start: {e}"),
         }
     }
 }
@@ -160,7 +172,8 @@ impl std::error::Error for BackendError {
         match &self.0 {
             Inner::Driver(e) => Some(e),
             Inner::Migrate(e) => Some(e),
-            Inner::Shared(e) => Some(&**e),
+            Inner::Shared(e) => Some(&**e as &(dyn std::error::Error + 'static)),
+            Inner::Writer(e) => Some(&**e as &(dyn std::error::Error + 'static)),
             Inner::Corrupt(_) | Inner::Abandoned(_) => None,
         }
     }

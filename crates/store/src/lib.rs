@@ -45,11 +45,11 @@ pub use model::{
     AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, AuditRecord, Bootstrapped,
     Comparison, IamPath, IdentityManagement, Instance, InstanceAlias, InstanceId, ManagedPolicy,
     Marker, NewInstance, NewManagedPolicy, Outcome, Page, PageRequest, PhoneConfig, PhoneType,
-    PolicyId, PolicyKey, PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Role, RoleId,
-    RoleName, RolePermissions, RolePolicy, RoleUpdate, RoutingProfile, RoutingProfileId,
-    SamlProvider, Sealed, SecurityProfile, SecurityProfileId, Session, SessionId, SessionKind, Tag,
-    TagTarget, TokenId, User, UserField, UserFilter, UserId, UserSearch, UserUpdate, Username,
-    VersionId,
+    PolicyId, PolicyKey, PolicyName, PolicyVersion, ProviderId, ProviderName, Purged, Redemption,
+    Role, RoleId, RoleName, RolePermissions, RolePolicy, RoleUpdate, RoutingProfile,
+    RoutingProfileId, SamlProvider, Sealed, SecurityProfile, SecurityProfileId, Session, SessionId,
+    SessionKind, Tag, TagTarget, TokenId, User, UserField, UserFilter, UserId, UserSearch,
+    UserUpdate, Username, VersionId,
 };
 pub use store::{Store, UserImport};
 

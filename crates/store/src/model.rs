@@ -12,7 +12,7 @@ mod page;
 mod session;
 
 pub use account::{AccessKey, AccessKeyId, Account, AccountId, Bootstrapped, Sealed};
-pub use audit::{AuditEvent, AuditRecord, Outcome};
+pub use audit::{AuditEvent, AuditRecord, Outcome, Redemption};
 pub use connect::{
     AgentStatus, Comparison, IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance,
     PhoneConfig, PhoneType, RoutingProfile, RoutingProfileId, SecurityProfile, SecurityProfileId,

@@ -8,6 +8,8 @@ pub(crate) mod cache;
 mod connect;
 mod ephemeral;
 mod group_commit;
+
+pub(crate) use group_commit::sqlite::open as open_sqlite_writer;
 mod iam;
 mod tag;
 
@@ -24,10 +26,10 @@ use crate::error::BackendError;
 use crate::model::{
     Account, AgentStatus, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias,
     InstanceId, ManagedPolicy, Marker, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
-    PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
-    RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
-    SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate, Username,
-    VersionId,
+    PolicyName, PolicyVersion, ProviderName, Purged, Redemption, Role, RoleName, RolePermissions,
+    RolePolicy, RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId,
+    Session, SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate,
+    Username, VersionId,
 };
 use crate::store::UserImport;
 use crate::{Store, StoreError};
@@ -69,10 +71,31 @@ pub(crate) type Tx = Transaction<'static, Any>;
 pub(crate) type Bound<'q> = Query<'q, Any, AnyArguments>;
 
 impl SqlStore {
-    /// A store over these pools. Starts the group-commit writer and the cache's timer: call it
-    /// within the Tokio runtime (as `connect` is).
+    /// A store over these pools, whose group commit writes on `write`. Starts the group-commit
+    /// writer and the cache's timer: call it within the Tokio runtime (as `connect` is).
     pub(crate) fn new(read: AnyPool, write: AnyPool, backend: Backend) -> Self {
         let group_commit = group_commit::GroupCommit::start(write.clone());
+        Self::with_group_commit(read, write, backend, group_commit)
+    }
+
+    /// A store over these pools of a SQLite file, whose group commit writes on `writer`, a
+    /// connection of its own (see `group_commit/sqlite.rs`).
+    pub(crate) fn with_sqlite_writer(
+        read: AnyPool,
+        write: AnyPool,
+        backend: Backend,
+        writer: rusqlite::Connection,
+    ) -> std::io::Result<Self> {
+        let group_commit = group_commit::GroupCommit::start_sqlite(writer)?;
+        Ok(Self::with_group_commit(read, write, backend, group_commit))
+    }
+
+    fn with_group_commit(
+        read: AnyPool,
+        write: AnyPool,
+        backend: Backend,
+        group_commit: group_commit::GroupCommit,
+    ) -> Self {
         Self {
             read,
             write,
@@ -537,7 +560,19 @@ impl Store for SqlStore {
         expires_at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         self.group_commit
-            .insert_assertion_once(issuer, assertion_id, expires_at)
+            .insert_assertion_once(issuer, assertion_id, expires_at, None)
+            .await
+    }
+
+    async fn redeem_assertion(
+        &self,
+        issuer: &str,
+        assertion_id: &str,
+        expires_at: OffsetDateTime,
+        audit: Redemption,
+    ) -> Result<bool, StoreError> {
+        self.group_commit
+            .insert_assertion_once(issuer, assertion_id, expires_at, Some(audit))
             .await
     }
 

@@ -1,7 +1,8 @@
 //! The embedded backend: SQLite, in WAL mode, in a file of the data dir (or in memory).
 //!
 //! What differs from PostgreSQL: one writer connection, so that writers queue in-process rather
-//! than sleep on the file lock (the busy timeout is for other processes); readers are
+//! than sleep on the file lock (the busy timeout is for other processes), and for a file a
+//! second one, the group commit's, on a thread of its own (`sql/group_commit/sqlite.rs`); readers are
 //! `query_only`; write transactions open with `BEGIN IMMEDIATE`, taking the write lock before
 //! their first read so that they never fail to upgrade; an in-memory database is one connection
 //! (each connection would otherwise see its own empty database).
@@ -9,9 +10,10 @@
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 
-use crate::sql::{Backend, SqlStore, migrate, migrator};
+use crate::error::BackendError;
+use crate::sql::{Backend, SqlStore, migrate, migrator, open_sqlite_writer};
 use crate::{StoreError, StoreOptions};
 
 const BACKEND: Backend = Backend {
@@ -70,23 +72,33 @@ pub(crate) async fn connect(url: &str, options: &StoreOptions) -> Result<SqlStor
     let mut migrating = write.begin_with(BACKEND.begin_write).await?;
     migrate(&migrator(MIGRATIONS), &mut migrating).await?;
     migrating.commit().await?;
-    let read = if target.in_memory {
-        write.clone()
-    } else {
-        AnyPoolOptions::new()
-            // WAL lets readers run beside the writer.
-            .max_connections(options.sqlite_readers.max(1))
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA query_only = ON").await?;
-                    conn.execute(BUSY_TIMEOUT).await?;
-                    Ok(())
-                })
+    if target.in_memory {
+        return Ok(SqlStore::new(write.clone(), write, BACKEND));
+    }
+    let read = AnyPoolOptions::new()
+        // WAL lets readers run beside the writer.
+        .max_connections(options.sqlite_readers.max(1))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA query_only = ON").await?;
+                conn.execute(BUSY_TIMEOUT).await?;
+                Ok(())
             })
-            .connect(&target.url)
-            .await?
-    };
-    Ok(SqlStore::new(read, write, BACKEND))
+        })
+        .connect(&target.url)
+        .await?;
+    let writer = open_sqlite_writer(&database_file(&write).await?)
+        .map_err(|e| StoreError::Unavailable(BackendError::writer(e)))?;
+    SqlStore::with_sqlite_writer(read, write, BACKEND, writer)
+        .map_err(|e| StoreError::Unavailable(BackendError::writer(e)))
+}
+
+/// The path of the file that `pool` opened, as SQLite resolved it.
+async fn database_file(pool: &AnyPool) -> Result<String, StoreError> {
+    let row = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("file")?)
 }
 
 /// How often, and how far apart, the switch to WAL is tried while another process holds the

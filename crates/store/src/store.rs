@@ -7,10 +7,10 @@ use crate::StoreError;
 use crate::model::{
     Account, AgentStatus, AuditEvent, AuditRecord, Bootstrapped, IamPath, Instance, InstanceAlias,
     InstanceId, ManagedPolicy, NewInstance, NewManagedPolicy, Page, PageRequest, PolicyKey,
-    PolicyName, PolicyVersion, ProviderName, Purged, Role, RoleName, RolePermissions, RolePolicy,
-    RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId, Session,
-    SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate, Username,
-    VersionId,
+    PolicyName, PolicyVersion, ProviderName, Purged, Redemption, Role, RoleName, RolePermissions,
+    RolePolicy, RoleUpdate, RoutingProfile, SamlProvider, SecurityProfile, SecurityProfileId,
+    Session, SessionId, Tag, TagTarget, TokenId, User, UserFilter, UserId, UserSearch, UserUpdate,
+    Username, VersionId,
 };
 
 /// Everything fedgate keeps across restarts and shares between nodes.
@@ -208,6 +208,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         issuer: &str,
         assertion_id: &str,
         expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// [`Store::insert_assertion_once`], appending in the same transaction the audit event of
+    /// the attempt it ends: `audit.first_use` when the key was new, `audit.replayed` when not.
+    /// A sign-in's credentials and its record commit together, with one wait.
+    async fn redeem_assertion(
+        &self,
+        issuer: &str,
+        assertion_id: &str,
+        expires_at: OffsetDateTime,
+        audit: Redemption,
     ) -> Result<bool, StoreError>;
 
     /// Opens a revocable session. `Conflict(AlreadyExists(Session))` if its id is taken.

@@ -24,10 +24,11 @@ use fedgate_store::{
     AccessKey, AccessKeyId, Account, AccountId, AgentStatus, AuditEvent, Comparison, Conflict,
     Entity, IamPath, IdentityManagement, Instance, InstanceAlias, InstanceId, NewInstance,
     NewManagedPolicy, Outcome, PageRequest, PhoneConfig, PhoneType, PolicyId, PolicyKey,
-    PolicyName, ProviderId, ProviderName, Role, RoleId, RoleName, RolePolicy, RoleUpdate,
-    RoutingProfile, RoutingProfileId, SamlProvider, Sealed, SecurityProfile, SecurityProfileId,
-    Session, SessionId, SessionKind, Store, StoreError, StoreOptions, Tag, TagTarget, TokenId,
-    User, UserField, UserFilter, UserId, UserUpdate, Username, VersionId, connect, connect_with,
+    PolicyName, ProviderId, ProviderName, Redemption, Role, RoleId, RoleName, RolePolicy,
+    RoleUpdate, RoutingProfile, RoutingProfileId, SamlProvider, Sealed, SecurityProfile,
+    SecurityProfileId, Session, SessionId, SessionKind, Store, StoreError, StoreOptions, Tag,
+    TagTarget, TokenId, User, UserField, UserFilter, UserId, UserUpdate, Username, VersionId,
+    connect, connect_with,
 };
 use sqlx::postgres::PgPoolOptions;
 use time::macros::datetime;
@@ -49,6 +50,7 @@ async fn story(store: &dyn Store) {
     sessions_and_one_time_tokens(store).await;
     purge(store).await;
     audit(store).await;
+    redemptions(store).await;
     deletes(store).await;
     contact_center(store).await;
 
@@ -857,6 +859,62 @@ async fn audit(store: &dyn Store) {
     assert_eq!(recent[299].event, batch[0]);
 }
 
+/// The audit of an attempt that uses an assertion: its success if the assertion was new, its
+/// refusal as a replay if not, appended with the key.
+fn redemption(request_id: &str) -> Redemption {
+    let event = |outcome, detail: &str| AuditEvent {
+        at: NOW,
+        request_id: request_id.to_owned(),
+        actor: "https://idp.example alice".to_owned(),
+        action: "sts:AssumeRoleWithSAML".to_owned(),
+        outcome,
+        detail: detail.to_owned(),
+    };
+    Redemption {
+        first_use: event(Outcome::Success, "{}"),
+        replayed: event(Outcome::Failure, r#"{"reason":"Replayed"}"#),
+    }
+}
+
+async fn redemptions(store: &dyn Store) {
+    let until = NOW + Duration::minutes(5);
+    let first = redemption("req-first");
+    let again = redemption("req-again");
+    assert!(
+        store
+            .redeem_assertion("https://idp.example", "_r1", until, first.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .redeem_assertion("https://idp.example", "_r1", until, again.clone())
+            .await
+            .unwrap()
+    );
+    // A key recorded without an audit event is a replay for one that brings one, too.
+    assert!(
+        store
+            .insert_assertion_once("https://idp.example", "_r2", until)
+            .await
+            .unwrap()
+    );
+    let late = redemption("req-late");
+    assert!(
+        !store
+            .redeem_assertion("https://idp.example", "_r2", until, late.clone())
+            .await
+            .unwrap()
+    );
+    let recent = store.recent_audit(3).await.unwrap();
+    let got: Vec<_> = recent.iter().map(|record| record.event.clone()).collect();
+    assert_eq!(
+        got,
+        [late.replayed, again.replayed, first.first_use],
+        "each use appended the event its outcome chose, newest first"
+    );
+}
+
 async fn deletes(store: &dyn Store) {
     let key = federation_key();
     store.detach_role_policy(&agent(), &key).await.unwrap();
@@ -1591,25 +1649,52 @@ async fn replay_race(url: String) {
 
 async fn replay_burst(url: String) {
     let nodes = two_nodes(&url).await;
-    // 400 uses of 100 assertions at once, on two nodes: each is accepted exactly once.
+    // 400 uses of 100 assertions at once, on two nodes, half of them with their audit events:
+    // each is accepted exactly once, and each audited use appended the event of its outcome.
     let handles: Vec<_> = (0..400_usize)
         .map(|i| {
             let store = Arc::clone(&nodes[i % 2]);
             tokio::spawn(async move {
                 let id = format!("_burst{}", i % 100);
-                let first = store
-                    .insert_assertion_once("https://idp.example", &id, NOW)
-                    .await;
-                (i % 100, first.unwrap())
+                let first = if i % 4 < 2 {
+                    store
+                        .insert_assertion_once("https://idp.example", &id, NOW)
+                        .await
+                } else {
+                    let audit = redemption(&format!("burst-{i}"));
+                    store
+                        .redeem_assertion("https://idp.example", &id, NOW, audit)
+                        .await
+                };
+                (i, first.unwrap())
             })
         })
         .collect();
     let mut accepted = [0_u32; 100];
+    let mut audited = std::collections::HashMap::new();
     for handle in handles {
-        let (key, first) = handle.await.unwrap();
-        accepted[key] += u32::from(first);
+        let (i, first) = handle.await.unwrap();
+        accepted[i % 100] += u32::from(first);
+        if i % 4 >= 2 {
+            audited.insert(format!("burst-{i}"), first);
+        }
     }
     assert!(accepted.iter().all(|&n| n == 1), "{accepted:?}");
+    let trail = nodes[0].recent_audit(1000).await.unwrap();
+    assert_eq!(trail.len(), audited.len(), "one event per audited use");
+    for record in trail {
+        let first = audited[&record.event.request_id];
+        let expected = if first {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        assert_eq!(
+            record.event.outcome, expected,
+            "{}",
+            record.event.request_id
+        );
+    }
 }
 
 async fn token_race(url: String) {

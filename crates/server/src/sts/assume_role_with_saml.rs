@@ -151,7 +151,7 @@ async fn redeem(
         policy: input.policy,
         policy_arns: &input.policy_arns,
     };
-    let assumed = federation::assume(call.state, &validated, &request).await?;
+    let assumed = federation::assume(call.state, &validated, &request, attempt).await?;
     Ok((validated, assumed))
 }
 

@@ -24,8 +24,8 @@ use fedgate_policy::{
 };
 use fedgate_saml::{MetadataError, SamlError, SamlResponse};
 use fedgate_store::{
-    AuditEvent, Entity, IamPath, Outcome, PolicyKey, PolicyName, ProviderName, Role, RoleName,
-    SamlProvider, StoreError,
+    AuditEvent, Entity, IamPath, Outcome, PolicyKey, PolicyName, ProviderName, Redemption, Role,
+    RoleName, SamlProvider, StoreError,
 };
 use time::Duration;
 
@@ -296,6 +296,7 @@ pub async fn assume(
     state: &AppState,
     validated: &Validated,
     request: &AssumeRequest<'_>,
+    attempt: &mut Attempt<'_>,
 ) -> Result<Assumed, FederationError> {
     let provider_arn = validated.provider.arn.as_str();
     // SECURITY: the IdP vouches for (role, provider) pairs; a caller may only pick among them.
@@ -353,19 +354,26 @@ pub async fn assume(
     }
 
     // SECURITY(replay, saml-security.md §2.25): insert-if-absent on (issuer, assertion ID),
-    // atomic in the database, kept until the assertion can no longer be accepted.
+    // atomic in the database, kept until the assertion can no longer be accepted; the
+    // attempt's audit event commits with it.
     let assertion = &validated.assertion;
+    let replayed = FederationError::Replayed {
+        issuer: truncated(assertion.issuer()),
+        assertion_id: truncated(assertion.id()),
+    };
+    let audit = Redemption {
+        first_use: attempt.event(Ok(&claims)),
+        replayed: attempt.event(Err(&replayed)),
+    };
     let keep_until = assertion.not_on_or_after() + state.config.clock_skew;
     let first_use = state
         .store
-        .insert_assertion_once(assertion.issuer(), assertion.id(), keep_until)
+        .redeem_assertion(assertion.issuer(), assertion.id(), keep_until, audit)
         .await
         .map_err(FederationError::Store)?;
+    attempt.audited = true;
     if !first_use {
-        return Err(FederationError::Replayed {
-            issuer: truncated(assertion.issuer()),
-            assertion_id: truncated(assertion.id()),
-        });
+        return Err(replayed);
     }
     Ok(Assumed {
         claims,
@@ -616,6 +624,8 @@ pub struct Attempt<'a> {
     issuer: Option<String>,
     subject: Option<String>,
     session_name: Option<String>,
+    /// Whether its event is in the store already (appended with its replay-cache key).
+    audited: bool,
 }
 
 impl<'a> Attempt<'a> {
@@ -636,6 +646,7 @@ impl<'a> Attempt<'a> {
             issuer: None,
             subject: None,
             session_name: None,
+            audited: false,
         }
     }
 
@@ -652,22 +663,36 @@ impl<'a> Attempt<'a> {
         self.session_name = Some(validated.claims.role_session_name.clone());
     }
 
-    /// Appends the audit event and, for a refusal, counts it by reason. A success that cannot
-    /// be audited fails (no credentials without a record); a refusal that cannot be audited is
-    /// logged and stays the refusal it was.
+    /// Appends the audit event, unless it went in with the replay-cache key, and, for a
+    /// refusal, counts it by reason. A success that cannot be audited fails (no credentials
+    /// without a record); a refusal that cannot be audited is logged and stays the refusal it
+    /// was.
     pub async fn finish(
         self,
         result: Result<&Assumed, &FederationError>,
     ) -> Result<(), FederationError> {
+        if let Err(error) = result {
+            self.state.metrics.record_rejection(error.reason());
+        }
+        if self.audited {
+            return Ok(());
+        }
+        let event = self.event(result.map(|assumed| &assumed.claims));
+        match (self.state.store.append_audit(&[event]).await, result) {
+            (Ok(()), _) => Ok(()),
+            (Err(error), Ok(_)) => Err(FederationError::Store(error)),
+            (Err(error), Err(_)) => {
+                tracing::error!(request_id = self.request_id, error = %error, "audit append failed");
+                Ok(())
+            }
+        }
+    }
+
+    /// The audit event of the attempt, ending with a session of `claims` or with an error.
+    fn event(&self, result: Result<&SessionClaims, &FederationError>) -> AuditEvent {
         let (outcome, actor, reason, message) = match result {
-            Ok(assumed) => (
-                Outcome::Success,
-                assumed.claims.assumed_role_arn(),
-                None,
-                None,
-            ),
+            Ok(claims) => (Outcome::Success, claims.assumed_role_arn(), None, None),
             Err(error) => {
-                self.state.metrics.record_rejection(error.reason());
                 let actor = match (&self.issuer, &self.subject) {
                     (Some(issuer), Some(subject)) => format!("{issuer} {subject}"),
                     _ => "anonymous".to_owned(),
@@ -690,21 +715,13 @@ impl<'a> Attempt<'a> {
             source: self.source.map(|address| address.to_string()),
             subject: self.subject.as_deref(),
         };
-        let event = AuditEvent {
+        AuditEvent {
             at: self.state.clock.now(),
             request_id: self.request_id.to_owned(),
             actor,
             action: self.action.to_owned(),
             outcome,
             detail: serde_json::to_string(&detail).unwrap_or_default(),
-        };
-        match (self.state.store.append_audit(&[event]).await, result) {
-            (Ok(()), _) => Ok(()),
-            (Err(error), Ok(_)) => Err(FederationError::Store(error)),
-            (Err(error), Err(_)) => {
-                tracing::error!(request_id = self.request_id, error = %error, "audit append failed");
-                Ok(())
-            }
         }
     }
 }

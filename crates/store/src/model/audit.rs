@@ -45,6 +45,27 @@ pub struct AuditEvent {
     pub detail: String,
 }
 
+/// The audit of an attempt that ends with a replay-cache key: the event appended with the key,
+/// in its transaction, chosen by whether the key was new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    /// Appended when the key was new: the attempt succeeded.
+    pub first_use: AuditEvent,
+    /// Appended when the key had been used: the attempt is a replay.
+    pub replayed: AuditEvent,
+}
+
+impl Redemption {
+    /// The event to append, given whether the key was new.
+    pub(crate) fn event(&self, first_use: bool) -> &AuditEvent {
+        if first_use {
+            &self.first_use
+        } else {
+            &self.replayed
+        }
+    }
+}
+
 /// An event as stored, with its position in the trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {

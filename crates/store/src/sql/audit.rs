@@ -2,6 +2,7 @@
 
 use sqlx::{Any, Executor, Row};
 
+use super::group_commit::{Table, Value, bind};
 use super::{SqlStore, insert_rows, instant, seconds};
 use crate::StoreError;
 use crate::error::BackendError;
@@ -31,23 +32,34 @@ pub(super) async fn append(db: &SqlStore, events: &[AuditEvent]) -> Result<(), S
     }
 }
 
+/// The trail's table: appended to, so no key of it is ever taken.
+pub(super) const TABLE: Table = Table {
+    insert: "INSERT INTO audit_events (at, request_id, actor, action, outcome, detail)",
+    columns: 6,
+    on_conflict: "",
+};
+
+/// An event's row, in [`TABLE`]'s column order.
+pub(super) fn row(event: &AuditEvent) -> [Value<'_>; 6] {
+    [
+        Value::Integer(seconds(event.at)),
+        Value::Text(&event.request_id),
+        Value::Text(&event.actor),
+        Value::Text(&event.action),
+        Value::Text(event.outcome.as_str()),
+        Value::Text(&event.detail),
+    ]
+}
+
 /// Inserts `events` with one multi-row `INSERT`.
 pub(super) async fn insert<'c>(
     executor: impl Executor<'c, Database = Any>,
     events: &[&AuditEvent],
 ) -> Result<(), sqlx::Error> {
-    let head = "INSERT INTO audit_events (at, request_id, actor, action, outcome, detail)";
-    let mut query = sqlx::query(insert_rows(head, events.len(), 6));
-    for event in events {
-        query = query
-            .bind(seconds(event.at))
-            .bind(event.request_id.as_str())
-            .bind(event.actor.as_str())
-            .bind(event.action.as_str())
-            .bind(event.outcome.as_str())
-            .bind(event.detail.as_str());
-    }
-    query.execute(executor).await?;
+    let query = sqlx::query(insert_rows(TABLE.insert, events.len(), TABLE.columns));
+    bind(query, events.iter().flat_map(|event| row(event)))
+        .execute(executor)
+        .await?;
     Ok(())
 }
 

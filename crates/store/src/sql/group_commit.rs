@@ -1,19 +1,24 @@
 //! Group commit for the writes every sign-in makes: its replay-cache key, its audit event, its
 //! sessions and the redemption of its one-time token.
 //!
-//! A sign-in burst makes thousands of these a second, and on SQLite every write goes through one
-//! connection, a round trip to its thread each. So concurrent calls are queued to one task that
-//! writes everything waiting together: one multi-row statement per kind of row (several if they
-//! are many). A call is answered only after the statement holding its rows committed; each
-//! statement is atomic by itself, and a call's rows are never split across statements, so every
-//! call's write happens entirely or not at all, and a failed statement fails only its own calls.
+//! A sign-in burst makes thousands of these a second. So concurrent calls are queued to one
+//! writer that writes everything waiting together, and a call is answered only after the write
+//! holding its rows committed. Two writers take the queue:
+//! - a SQLite file has its own connection on its own thread ([`sqlite`]): a batch is one
+//!   transaction of prepared single-row inserts, with no round trip between statements;
+//! - PostgreSQL, and an in-memory SQLite (one connection only), go through the store's write
+//!   pool: one multi-row statement per kind of row (several if they are many). Each statement is
+//!   atomic by itself, and a call's rows are never split across statements, so every call's
+//!   write happens entirely or not at all, and a failed statement fails only its own calls.
 //!
 //! SECURITY: replay of a SAML response or of a one-time token (saml-security.md, replay). A
-//! primary key lets exactly one insert of a key win, on every node sharing the database: the
-//! keys go in as one `INSERT … ON CONFLICT DO NOTHING RETURNING`, whose returned rows say which
-//! were new. Of equal keys in one batch, the first queued is the one that may be new; the others
-//! are its replays. A caller that stops waiting does not withdraw its key: the key then counts as
-//! used, which errs on the side of refusing it.
+//! primary key lets exactly one insert of a key win, on every node sharing the database: each
+//! key goes in with `ON CONFLICT DO NOTHING`, and only the insert that added a row is told the
+//! key was new. Of equal keys in one batch, the first queued is the one that may be new; the
+//! others are its replays. A caller that stops waiting does not withdraw its key: the key then
+//! counts as used, which errs on the side of refusing it.
+
+pub(super) mod sqlite;
 
 use std::collections::HashSet;
 use std::hash::Hash;
@@ -25,8 +30,8 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Bound, audit, insert_rows, seconds, seconds_ceil};
-use crate::error::BackendError;
-use crate::model::{AuditEvent, Session, TokenId};
+use crate::error::{BackendError, SharedFailure};
+use crate::model::{AuditEvent, Redemption, Session, TokenId};
 use crate::{Conflict, Entity, StoreError};
 
 /// The longest issuer and assertion id kept, in bytes. SAML IDs are short (an `xs:ID`, in
@@ -34,14 +39,14 @@ use crate::{Conflict, Entity, StoreError};
 /// PostgreSQL's index row limit (about 2700 bytes), so that no input can make the insert fail.
 pub(crate) const MAX_REPLAY_KEY_BYTES: usize = 1024;
 
-/// Rows per statement (at most 5 parameters each: far below SQLite's 32766).
+/// Rows per statement (at most 6 parameters each: far below SQLite's 32766).
 const ROWS_PER_STATEMENT: usize = 256;
 
 /// Jobs taken into one batch.
 const MAX_BATCH: usize = 1024;
 
-/// The answer a caller waits for, or the failure of the statement that held its rows.
-type Answer<T> = Result<T, Arc<sqlx::Error>>;
+/// The answer a caller waits for, or the failure of the write that held its rows.
+type Answer<T> = Result<T, SharedFailure>;
 
 /// One call waiting for its batch.
 enum Job {
@@ -56,6 +61,8 @@ struct Once<K> {
     key: K,
     /// Unix seconds until which the row is kept.
     expires_at: i64,
+    /// The audit event to append with the key, by whether it was new.
+    audit: Option<Box<Redemption>>,
     answer: oneshot::Sender<Answer<bool>>,
 }
 
@@ -71,32 +78,42 @@ struct AuditJob {
     answer: oneshot::Sender<Answer<()>>,
 }
 
-/// The handle that queues writes to the writing task; the task ends with the last handle.
+/// The handle that queues writes to the writer; the writer stops with the last handle.
 pub(crate) struct GroupCommit {
     queue: mpsc::UnboundedSender<Job>,
 }
 
 impl GroupCommit {
-    /// Starts the task that writes batches on `pool` (the store's write pool). Call it within
-    /// the Tokio runtime.
+    /// Starts a task that writes batches on `pool` (the store's write pool). Call it within the
+    /// Tokio runtime.
     pub(crate) fn start(pool: AnyPool) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
         tokio::spawn(write_batches(pool, waiting));
         Self { queue }
     }
 
-    /// Records the assertion as used: true the first time (issuer, id) is seen.
+    /// Starts a thread that writes batches on `connection`, a SQLite file's (see [`sqlite`]).
+    pub(crate) fn start_sqlite(connection: rusqlite::Connection) -> std::io::Result<Self> {
+        let (queue, waiting) = mpsc::unbounded_channel();
+        sqlite::start(connection, waiting)?;
+        Ok(Self { queue })
+    }
+
+    /// Records the assertion as used, with `audit`'s event if there is one: true the first
+    /// time (issuer, id) is seen.
     pub(crate) async fn insert_assertion_once(
         &self,
         issuer: &str,
         assertion_id: &str,
         expires_at: OffsetDateTime,
+        audit: Option<Redemption>,
     ) -> Result<bool, StoreError> {
         if issuer.len() > MAX_REPLAY_KEY_BYTES || assertion_id.len() > MAX_REPLAY_KEY_BYTES {
             return Err(StoreError::LimitExceeded("assertion issuer or id length"));
         }
         let key = AssertionKey(issuer.to_owned(), assertion_id.to_owned());
-        self.submit(|answer| Job::Assertion(Once::new(key, expires_at, answer)))
+        let audit = audit.map(Box::new);
+        self.submit(|answer| Job::Assertion(Once::new(key, expires_at, audit, answer)))
             .await
     }
 
@@ -110,7 +127,7 @@ impl GroupCommit {
             return Err(StoreError::LimitExceeded("one-time token id length"));
         }
         let key = TokenKey(id.as_str().to_owned());
-        self.submit(|answer| Job::Token(Once::new(key, expires_at, answer)))
+        self.submit(|answer| Job::Token(Once::new(key, expires_at, None, answer)))
             .await
     }
 
@@ -154,14 +171,30 @@ impl GroupCommit {
 }
 
 impl<K> Once<K> {
-    fn new(key: K, expires_at: OffsetDateTime, answer: oneshot::Sender<Answer<bool>>) -> Self {
+    fn new(
+        key: K,
+        expires_at: OffsetDateTime,
+        audit: Option<Box<Redemption>>,
+        answer: oneshot::Sender<Answer<bool>>,
+    ) -> Self {
         Self {
             key,
             // The row must outlive the key's acceptance window: round up.
             expires_at: seconds_ceil(expires_at),
+            audit,
             answer,
         }
     }
+}
+
+/// The audit events that `jobs`' keys bring, given whether each key was new.
+fn redeemed<'a, K>(
+    jobs: &'a [Once<K>],
+    new: &'a [bool],
+) -> impl Iterator<Item = &'a AuditEvent> + 'a {
+    jobs.iter()
+        .zip(new)
+        .filter_map(|(job, new)| Some(job.audit.as_ref()?.event(*new)))
 }
 
 /// What is waiting, by kind.
@@ -173,13 +206,10 @@ struct Batch {
     audits: Vec<AuditJob>,
 }
 
-/// Writes whatever is waiting, one batch at a time, until every handle is gone.
-async fn write_batches(pool: AnyPool, mut waiting: mpsc::UnboundedReceiver<Job>) {
-    let mut batch = Batch::default();
-    while let Some(first) = waiting.recv().await {
-        // Let the tasks that are ready run first: those about to queue a write join this batch.
-        // Costs nothing when nothing else is ready.
-        tokio::task::yield_now().await;
+impl Batch {
+    /// `first` and whatever else is already queued, up to [`MAX_BATCH`] jobs.
+    fn collect(first: Job, waiting: &mut mpsc::UnboundedReceiver<Job>) -> Self {
+        let mut batch = Self::default();
         let mut next = Some(first);
         let mut taken = 0;
         while let Some(job) = next.take() {
@@ -194,6 +224,109 @@ async fn write_batches(pool: AnyPool, mut waiting: mpsc::UnboundedReceiver<Job>)
                 next = waiting.try_recv().ok();
             }
         }
+        batch
+    }
+}
+
+/// A column's value, bound the same way by either writer.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Value<'a> {
+    Text(&'a str),
+    Integer(i64),
+}
+
+/// A table that batches insert into.
+pub(super) struct Table {
+    /// `INSERT INTO table (columns…)`.
+    pub(super) insert: &'static str,
+    /// How many columns `insert` names.
+    pub(super) columns: usize,
+    /// `ON CONFLICT (key columns) DO NOTHING` for a table whose key may be taken, else empty.
+    pub(super) on_conflict: &'static str,
+}
+
+const ASSERTIONS: Table = Table {
+    insert: "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)",
+    columns: 3,
+    on_conflict: " ON CONFLICT (issuer, assertion_id) DO NOTHING",
+};
+
+const TOKENS: Table = Table {
+    insert: "INSERT INTO redeemed_tokens (token_id, expires_at)",
+    columns: 2,
+    on_conflict: " ON CONFLICT (token_id) DO NOTHING",
+};
+
+const SESSIONS: Table = Table {
+    insert: "INSERT INTO sessions (session_id, kind, subject, created_at, expires_at)",
+    columns: 5,
+    on_conflict: " ON CONFLICT (session_id) DO NOTHING",
+};
+
+/// A session's row, in [`SESSIONS`]' column order.
+fn session_row(session: &Session) -> [Value<'_>; 5] {
+    [
+        Value::Text(session.id.as_str()),
+        Value::Text(session.kind.as_str()),
+        Value::Text(session.subject.as_str()),
+        Value::Integer(seconds(session.created_at)),
+        Value::Integer(seconds(session.expires_at)),
+    ]
+}
+
+/// A kind of key that may be used once: its table, and its row.
+trait OnceKey: Eq + Hash + Sized {
+    const TABLE: Table;
+    /// ` RETURNING key columns`: the rows that went in.
+    const RETURNING: &'static str;
+    /// The key's columns, then `expires_at`, in the table's column order.
+    fn row(&self, expires_at: i64) -> Vec<Value<'_>>;
+    fn read(row: &AnyRow) -> Result<Self, sqlx::Error>;
+}
+
+/// A SAML assertion: its issuer and ID.
+#[derive(PartialEq, Eq, Hash)]
+struct AssertionKey(String, String);
+
+impl OnceKey for AssertionKey {
+    const TABLE: Table = ASSERTIONS;
+    const RETURNING: &'static str = " RETURNING issuer, assertion_id";
+    fn row(&self, expires_at: i64) -> Vec<Value<'_>> {
+        vec![
+            Value::Text(&self.0),
+            Value::Text(&self.1),
+            Value::Integer(expires_at),
+        ]
+    }
+    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self(row.try_get("issuer")?, row.try_get("assertion_id")?))
+    }
+}
+
+/// A one-time token: its id.
+#[derive(PartialEq, Eq, Hash)]
+struct TokenKey(String);
+
+impl OnceKey for TokenKey {
+    const TABLE: Table = TOKENS;
+    const RETURNING: &'static str = " RETURNING token_id";
+    fn row(&self, expires_at: i64) -> Vec<Value<'_>> {
+        vec![Value::Text(&self.0), Value::Integer(expires_at)]
+    }
+    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self(row.try_get("token_id")?))
+    }
+}
+
+// --- the pool writer ---------------------------------------------------------------------------
+
+/// Writes whatever is waiting, one batch at a time, until every handle is gone.
+async fn write_batches(pool: AnyPool, mut waiting: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = waiting.recv().await {
+        // Let the tasks that are ready run first: those about to queue a write join this batch.
+        // Costs nothing when nothing else is ready.
+        tokio::task::yield_now().await;
+        let mut batch = Batch::collect(first, &mut waiting);
         while !batch.assertions.is_empty() {
             answer_once(&pool, take_rows(&mut batch.assertions)).await;
         }
@@ -225,65 +358,21 @@ fn take_rows<T>(jobs: &mut Vec<T>) -> Vec<T> {
     jobs.drain(..jobs.len().min(ROWS_PER_STATEMENT)).collect()
 }
 
-/// A kind of key that may be used once: its table and how its columns are written and read.
-trait OnceKey: Eq + Hash + Sized {
-    /// `INSERT INTO table (key columns…, expires_at)`.
-    const INSERT: &'static str;
-    /// `ON CONFLICT (key columns) DO NOTHING RETURNING key columns`.
-    const RETURNING: &'static str;
-    /// Key columns, plus one for `expires_at`.
-    const COLUMNS: usize;
-    fn bind<'q>(&'q self, query: Bound<'q>) -> Bound<'q>;
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error>;
+/// Binds `values` to `query`, in order.
+pub(super) fn bind<'q>(query: Bound<'q>, values: impl IntoIterator<Item = Value<'q>>) -> Bound<'q> {
+    values.into_iter().fold(query, |query, value| match value {
+        Value::Text(text) => query.bind(text),
+        Value::Integer(number) => query.bind(number),
+    })
 }
 
-/// A SAML assertion: its issuer and ID.
-#[derive(PartialEq, Eq, Hash)]
-struct AssertionKey(String, String);
-
-impl OnceKey for AssertionKey {
-    const INSERT: &'static str = "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)";
-    const RETURNING: &'static str =
-        " ON CONFLICT (issuer, assertion_id) DO NOTHING RETURNING issuer, assertion_id";
-    const COLUMNS: usize = 3;
-    fn bind<'q>(&'q self, query: Bound<'q>) -> Bound<'q> {
-        query.bind(self.0.as_str()).bind(self.1.as_str())
-    }
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self(row.try_get("issuer")?, row.try_get("assertion_id")?))
-    }
-}
-
-/// A one-time token: its id.
-#[derive(PartialEq, Eq, Hash)]
-struct TokenKey(String);
-
-impl OnceKey for TokenKey {
-    const INSERT: &'static str = "INSERT INTO redeemed_tokens (token_id, expires_at)";
-    const RETURNING: &'static str = " ON CONFLICT (token_id) DO NOTHING RETURNING token_id";
-    const COLUMNS: usize = 2;
-    fn bind<'q>(&'q self, query: Bound<'q>) -> Bound<'q> {
-        query.bind(self.0.as_str())
-    }
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self(row.try_get("token_id")?))
-    }
-}
-
-/// Inserts the keys with one statement and answers each caller: true for the keys that were new.
+/// Inserts the keys with one statement, and the audit events they bring with another in the
+/// same transaction, and answers each caller: true for the keys that were new.
 async fn answer_once<K: OnceKey>(pool: &AnyPool, jobs: Vec<Once<K>>) {
-    // The first of equal keys is the candidate; the others are answered false.
-    let mut seen = HashSet::with_capacity(jobs.len());
-    let candidate: Vec<bool> = jobs.iter().map(|job| seen.insert(&job.key)).collect();
-    let candidates: Vec<&Once<K>> = jobs
-        .iter()
-        .zip(&candidate)
-        .filter_map(|(job, c)| c.then_some(job))
-        .collect();
-    let inserted = insert_once(pool, &candidates).await.map_err(Arc::new);
-    for (job, candidate) in jobs.into_iter().zip(candidate) {
-        let first = match &inserted {
-            Ok(new) => Ok(candidate && new.contains(&job.key)),
+    let written = write_once(pool, &jobs).await.map_err(shared);
+    for (index, job) in jobs.into_iter().enumerate() {
+        let first = match &written {
+            Ok(new) => Ok(new.get(index).copied().unwrap_or(false)),
             Err(failure) => Err(Arc::clone(failure)),
         };
         // A caller that stopped waiting has nothing to be told.
@@ -291,39 +380,67 @@ async fn answer_once<K: OnceKey>(pool: &AnyPool, jobs: Vec<Once<K>>) {
     }
 }
 
-/// Inserts the keys, and returns those that were new.
-async fn insert_once<K: OnceKey>(
+/// Writes the keys and their audit events: whether each job's key was new.
+async fn write_once<K: OnceKey>(
     pool: &AnyPool,
+    jobs: &[Once<K>],
+) -> Result<Vec<bool>, sqlx::Error> {
+    // The first of equal keys is the candidate; the others are replays.
+    let mut seen = HashSet::with_capacity(jobs.len());
+    let candidate: Vec<bool> = jobs.iter().map(|job| seen.insert(&job.key)).collect();
+    let candidates: Vec<&Once<K>> = jobs
+        .iter()
+        .zip(&candidate)
+        .filter_map(|(job, c)| c.then_some(job))
+        .collect();
+    let mut transaction = pool.begin().await?;
+    let inserted = insert_once(&mut *transaction, &candidates).await?;
+    let new: Vec<bool> = jobs
+        .iter()
+        .zip(candidate)
+        .map(|(job, candidate)| candidate && inserted.contains(&job.key))
+        .collect();
+    let events: Vec<&AuditEvent> = redeemed(jobs, &new).collect();
+    if !events.is_empty() {
+        audit::insert(&mut *transaction, &events).await?;
+    }
+    transaction.commit().await?;
+    Ok(new)
+}
+
+/// Inserts the keys, and returns those that were new.
+async fn insert_once<'c, K: OnceKey>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
     jobs: &[&Once<K>],
 ) -> Result<HashSet<K>, sqlx::Error> {
-    let mut sql = insert_rows(K::INSERT, jobs.len(), K::COLUMNS).0;
+    let mut sql = insert_rows(K::TABLE.insert, jobs.len(), K::TABLE.columns).0;
+    sql.push_str(K::TABLE.on_conflict);
     sql.push_str(K::RETURNING);
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for job in jobs {
-        query = job.key.bind(query).bind(job.expires_at);
-    }
-    query.fetch_all(pool).await?.iter().map(K::read).collect()
+    let query = sqlx::query(AssertSqlSafe(sql));
+    let query = bind(
+        query,
+        jobs.iter().flat_map(|job| job.key.row(job.expires_at)),
+    );
+    query
+        .fetch_all(executor)
+        .await?
+        .iter()
+        .map(K::read)
+        .collect()
 }
 
 /// Inserts the sessions with one statement and answers each caller: false for an id taken.
 async fn answer_sessions(pool: &AnyPool, jobs: Vec<SessionJob>) {
-    let head = "INSERT INTO sessions (session_id, kind, subject, created_at, expires_at)";
-    let mut sql = insert_rows(head, jobs.len(), 5).0;
-    sql.push_str(" ON CONFLICT (session_id) DO NOTHING RETURNING session_id");
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for SessionJob { session, .. } in &jobs {
-        query = query
-            .bind(session.id.as_str())
-            .bind(session.kind.as_str())
-            .bind(session.subject.as_str())
-            .bind(seconds(session.created_at))
-            .bind(seconds(session.expires_at));
-    }
+    let mut sql = insert_rows(SESSIONS.insert, jobs.len(), SESSIONS.columns).0;
+    sql.push_str(SESSIONS.on_conflict);
+    sql.push_str(" RETURNING session_id");
+    let query = sqlx::query(AssertSqlSafe(sql));
+    let query = bind(query, jobs.iter().flat_map(|job| session_row(&job.session)));
     let created: Result<HashSet<String>, sqlx::Error> = match query.fetch_all(pool).await {
         Ok(rows) => rows.iter().map(|row| row.try_get("session_id")).collect(),
         Err(failure) => Err(failure),
     };
-    let mut created = created.map_err(Arc::new);
+    let mut created = created.map_err(shared);
     // Of jobs with one id (never, with random ids), the first is the one whose row went in.
     for job in jobs {
         let answer = match &mut created {
@@ -337,8 +454,13 @@ async fn answer_sessions(pool: &AnyPool, jobs: Vec<SessionJob>) {
 /// Inserts the jobs' events with one statement and answers each caller.
 async fn answer_audits(pool: &AnyPool, jobs: Vec<AuditJob>) {
     let events: Vec<&AuditEvent> = jobs.iter().flat_map(|job| &job.events).collect();
-    let written = audit::insert(pool, &events).await.map_err(Arc::new);
+    let written = audit::insert(pool, &events).await.map_err(shared);
     for job in jobs {
         let _ = job.answer.send(written.clone());
     }
+}
+
+/// One driver error, to tell every caller of a batch.
+fn shared(failure: impl std::error::Error + Send + Sync + 'static) -> SharedFailure {
+    Arc::new(failure)
 }

@@ -1,0 +1,174 @@
+//! The group-commit writer of a SQLite file: a connection of its own, on a thread of its own.
+//!
+//! Through sqlx, every statement is a round trip to the connection's worker thread and every
+//! returned row another; under a sign-in burst those hand-offs between threads cost more than
+//! SQLite's own work. Here a batch is one `BEGIN IMMEDIATE … COMMIT` of prepared single-row
+//! inserts, run where the batch was taken: one hand-off per batch, whatever its size. A key's
+//! insert changes a row only if the key was free (`ON CONFLICT DO NOTHING`), so equal keys in
+//! one batch are told apart in queue order without further work.
+//!
+//! The batch is all or nothing: its callers are answered after the commit, and a failure rolls
+//! it back and is told to every one of them. Another writer (the store's pool, or another
+//! process) holding the file's write lock delays a batch by at most [`BUSY_TIMEOUT`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ToSql, TransactionBehavior, params_from_iter};
+use tokio::sync::mpsc;
+
+use super::{
+    AuditJob, Batch, Job, Once, OnceKey, SESSIONS, SessionJob, Table, Value, redeemed, session_row,
+};
+use crate::error::SharedFailure;
+use crate::sql::audit;
+
+/// How long a batch waits for another writer's lock before it fails: as long as a call waits
+/// for the store's write pool.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The WAL size, in pages, at which a batch's commit copies the WAL back into the database
+/// (SQLite's default is 1,000). Each such checkpoint syncs the file and copies every page the
+/// WAL holds, once however often it changed: ten times further apart, a sign-in burst's
+/// checkpoints cost its writer far less (and the WAL file grows to about 40 MB).
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
+
+/// Sets `connection` up as a writer and starts the thread that writes what `waiting` brings,
+/// until every sender is gone.
+pub(super) fn start(
+    connection: Connection,
+    waiting: mpsc::UnboundedReceiver<Job>,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("fedgate-writer".to_owned())
+        .spawn(move || write_batches(connection, waiting))?;
+    Ok(())
+}
+
+/// Opens the writer's connection to the SQLite file at `path` (which the store has created and
+/// migrated), set up as the store's own writer is.
+pub(crate) fn open(path: &str) -> rusqlite::Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    Ok(connection)
+}
+
+fn write_batches(mut connection: Connection, mut waiting: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = waiting.blocking_recv() {
+        let batch = Batch::collect(first, &mut waiting);
+        match write(&mut connection, &batch) {
+            Ok(written) => answer(batch, written),
+            Err(failure) => {
+                let failure: SharedFailure = Arc::new(failure);
+                fail(batch, &failure);
+            }
+        }
+    }
+}
+
+/// Per kind of key, in queue order: whether each job's row went in.
+struct Written {
+    assertions: Vec<bool>,
+    tokens: Vec<bool>,
+    sessions: Vec<bool>,
+}
+
+/// Writes the batch in one transaction.
+fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<Written> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let written = Written {
+        assertions: insert_keys(&transaction, &batch.assertions)?,
+        tokens: insert_keys(&transaction, &batch.tokens)?,
+        sessions: insert_each(
+            &transaction,
+            &SESSIONS,
+            &batch.sessions,
+            |job: &SessionJob| session_row(&job.session),
+        )?,
+    };
+    let events = batch
+        .audits
+        .iter()
+        .flat_map(|job: &AuditJob| &job.events)
+        .chain(redeemed(&batch.assertions, &written.assertions));
+    insert_each(&transaction, &audit::TABLE, events, audit::row)?;
+    transaction.commit()?;
+    Ok(written)
+}
+
+fn insert_keys<K: OnceKey>(
+    transaction: &Connection,
+    jobs: &[Once<K>],
+) -> rusqlite::Result<Vec<bool>> {
+    insert_each(transaction, &K::TABLE, jobs, |job: &Once<K>| {
+        job.key.row(job.expires_at)
+    })
+}
+
+/// Inserts one row per item with one prepared statement: whether each went in.
+fn insert_each<'a, T: 'a, R: IntoIterator<Item = Value<'a>>>(
+    transaction: &Connection,
+    table: &Table,
+    items: impl IntoIterator<Item = &'a T>,
+    row: impl Fn(&'a T) -> R,
+) -> rusqlite::Result<Vec<bool>> {
+    let mut items = items.into_iter().peekable();
+    if items.peek().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut sql = crate::sql::insert_rows(table.insert, 1, table.columns).0;
+    sql.push_str(table.on_conflict);
+    let mut statement = transaction.prepare_cached(&sql)?;
+    items
+        .map(|item| Ok(statement.execute(params_from_iter(row(item)))? == 1))
+        .collect()
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match *self {
+            Value::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Value::Integer(number) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(number)),
+        })
+    }
+}
+
+/// Tells every caller of a committed batch what its write did.
+fn answer(batch: Batch, written: Written) {
+    // A caller that stopped waiting has nothing to be told.
+    for (job, new) in batch.assertions.into_iter().zip(written.assertions) {
+        let _ = job.answer.send(Ok(new));
+    }
+    for (job, new) in batch.tokens.into_iter().zip(written.tokens) {
+        let _ = job.answer.send(Ok(new));
+    }
+    for (job, new) in batch.sessions.into_iter().zip(written.sessions) {
+        let _ = job.answer.send(Ok(new));
+    }
+    for job in batch.audits {
+        let _ = job.answer.send(Ok(()));
+    }
+}
+
+/// Tells every caller of a rolled-back batch why.
+fn fail(batch: Batch, failure: &SharedFailure) {
+    for job in batch.assertions {
+        let _ = job.answer.send(Err(Arc::clone(failure)));
+    }
+    for job in batch.tokens {
+        let _ = job.answer.send(Err(Arc::clone(failure)));
+    }
+    for job in batch.sessions {
+        let _ = job.answer.send(Err(Arc::clone(failure)));
+    }
+    for job in batch.audits {
+        let _ = job.answer.send(Err(Arc::clone(failure)));
+    }
+}

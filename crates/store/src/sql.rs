@@ -319,6 +319,7 @@ impl Store for SqlStore {
     }
 
     async fn close(&self) {
+        self.group_commit.close().await;
         self.read.close().await;
         self.write.close().await;
     }

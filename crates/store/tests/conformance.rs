@@ -63,6 +63,16 @@ async fn story(store: &dyn Store) {
         store.account().await,
         Err(StoreError::Unavailable(_))
     ));
+    assert!(matches!(
+        store
+            .insert_assertion_once("https://idp.example", "_closed", NOW)
+            .await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.append_audit(&[redemption("closed").first_use]).await,
+        Err(StoreError::Unavailable(_))
+    ));
 }
 
 fn candidate_account(id: &str, secret: &[u8]) -> Account {

@@ -54,6 +54,8 @@ enum Job {
     Token(Once<TokenKey>),
     Session(SessionJob),
     Audit(AuditJob),
+    /// Stop after the jobs queued before it, then say so.
+    Close(oneshot::Sender<()>),
 }
 
 /// A key to record as used, answered with whether it was new.
@@ -154,6 +156,16 @@ impl GroupCommit {
             .await
     }
 
+    /// Writes what was queued before, closes the writer's connection if it has one of its own,
+    /// and stops: calls queued later fail with `Unavailable`.
+    pub(crate) async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.queue.send(Job::Close(done)).is_ok() {
+            // An error here means the writer stopped already.
+            let _ = closed.await;
+        }
+    }
+
     async fn submit<T>(
         &self,
         job: impl FnOnce(oneshot::Sender<Answer<T>>) -> Job,
@@ -204,10 +216,13 @@ struct Batch {
     tokens: Vec<Once<TokenKey>>,
     sessions: Vec<SessionJob>,
     audits: Vec<AuditJob>,
+    /// Set when the batch ends with [`Job::Close`]: the writer stops after writing it.
+    close: Option<oneshot::Sender<()>>,
 }
 
 impl Batch {
-    /// `first` and whatever else is already queued, up to [`MAX_BATCH`] jobs.
+    /// `first` and whatever else is already queued, up to [`MAX_BATCH`] jobs or a
+    /// [`Job::Close`].
     fn collect(first: Job, waiting: &mut mpsc::UnboundedReceiver<Job>) -> Self {
         let mut batch = Self::default();
         let mut next = Some(first);
@@ -218,6 +233,10 @@ impl Batch {
                 Job::Token(once) => batch.tokens.push(once),
                 Job::Session(session) => batch.sessions.push(session),
                 Job::Audit(audit) => batch.audits.push(audit),
+                Job::Close(done) => {
+                    batch.close = Some(done);
+                    break;
+                }
             }
             taken += 1;
             if taken < MAX_BATCH {
@@ -349,6 +368,10 @@ async fn write_batches(pool: AnyPool, mut waiting: mpsc::UnboundedReceiver<Job>)
                 .count()
                 .max(1);
             answer_audits(&pool, batch.audits.drain(..fit).collect()).await;
+        }
+        if let Some(done) = batch.close {
+            let _ = done.send(());
+            return;
         }
     }
 }

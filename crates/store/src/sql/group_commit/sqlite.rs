@@ -62,13 +62,21 @@ pub(crate) fn open(path: &str) -> rusqlite::Result<Connection> {
 
 fn write_batches(mut connection: Connection, mut waiting: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = waiting.blocking_recv() {
-        let batch = Batch::collect(first, &mut waiting);
+        let mut batch = Batch::collect(first, &mut waiting);
+        let close = batch.close.take();
         match write(&mut connection, &batch) {
             Ok(written) => answer(batch, written),
             Err(failure) => {
                 let failure: SharedFailure = Arc::new(failure);
                 fail(batch, &failure);
             }
+        }
+        if let Some(done) = close {
+            // Closed before it is said, so that the store's last connection to close is one
+            // of its pools' (which checkpoints the WAL into the file).
+            drop(connection);
+            let _ = done.send(());
+            return;
         }
     }
 }

@@ -264,18 +264,6 @@ pub(super) struct Table {
     pub(super) on_conflict: &'static str,
 }
 
-const ASSERTIONS: Table = Table {
-    insert: "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)",
-    columns: 3,
-    on_conflict: " ON CONFLICT (issuer, assertion_id) DO NOTHING",
-};
-
-const TOKENS: Table = Table {
-    insert: "INSERT INTO redeemed_tokens (token_id, expires_at)",
-    columns: 2,
-    on_conflict: " ON CONFLICT (token_id) DO NOTHING",
-};
-
 const SESSIONS: Table = Table {
     insert: "INSERT INTO sessions (session_id, kind, subject, created_at, expires_at)",
     columns: 5,
@@ -308,7 +296,11 @@ trait OnceKey: Eq + Hash + Sized {
 struct AssertionKey(String, String);
 
 impl OnceKey for AssertionKey {
-    const TABLE: Table = ASSERTIONS;
+    const TABLE: Table = Table {
+        insert: "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)",
+        columns: 3,
+        on_conflict: " ON CONFLICT (issuer, assertion_id) DO NOTHING",
+    };
     const RETURNING: &'static str = " RETURNING issuer, assertion_id";
     fn row(&self, expires_at: i64) -> Vec<Value<'_>> {
         vec![
@@ -327,7 +319,11 @@ impl OnceKey for AssertionKey {
 struct TokenKey(String);
 
 impl OnceKey for TokenKey {
-    const TABLE: Table = TOKENS;
+    const TABLE: Table = Table {
+        insert: "INSERT INTO redeemed_tokens (token_id, expires_at)",
+        columns: 2,
+        on_conflict: " ON CONFLICT (token_id) DO NOTHING",
+    };
     const RETURNING: &'static str = " RETURNING token_id";
     fn row(&self, expires_at: i64) -> Vec<Value<'_>> {
         vec![Value::Text(&self.0), Value::Integer(expires_at)]

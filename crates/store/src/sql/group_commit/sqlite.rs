@@ -26,7 +26,7 @@ use crate::sql::audit;
 
 /// How long a batch waits for another writer's lock before it fails: as long as a call waits
 /// for the store's write pool.
-pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The WAL size, in pages, at which a batch's commit copies the WAL back into the database
 /// (SQLite's default is 1,000). Each such checkpoint syncs the file and copies every page the

@@ -38,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "redeemed_tokens",
         include_str!("../migrations/sqlite/0003_redeemed_tokens.sql"),
     ),
+    (
+        4,
+        "audit_sequence",
+        include_str!("../migrations/sqlite/0004_audit_sequence.sql"),
+    ),
 ];
 
 /// How long (in milliseconds) a statement waits for another process's lock before it fails.
@@ -173,11 +178,11 @@ impl Target {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::Row;
+    use sqlx::{Connection as _, Row};
 
     use super::{MIGRATIONS, Target, connect};
-    use crate::StoreOptions;
-    use crate::sql::assert_lists_every_migration;
+    use crate::sql::{assert_lists_every_migration, migrate, migrator};
+    use crate::{Store as _, StoreOptions};
 
     #[test]
     fn every_migration_file_is_listed() {
@@ -202,6 +207,55 @@ mod tests {
             .execute(store.write())
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn audit_events_keep_their_numbers_when_the_sequence_moves_to_the_rowid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        let url = Target::parse(path.to_str().unwrap()).unwrap().url;
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        let before_rowid = MIGRATIONS
+            .iter()
+            .position(|&(_, description, _)| description == "audit_sequence")
+            .unwrap();
+        migrate(&migrator(&MIGRATIONS[..before_rowid]), &mut conn)
+            .await
+            .unwrap();
+        for seq in [1, 7] {
+            sqlx::query(
+                "INSERT INTO audit_events (seq, at, request_id, actor, action, outcome, detail)
+                 VALUES ($1, 0, 'r', 'a', 'x', 'success', '{}')",
+            )
+            .bind(seq)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        conn.close().await.unwrap();
+
+        let store = connect(path.to_str().unwrap(), &StoreOptions::default())
+            .await
+            .unwrap();
+        let schema: String =
+            sqlx::query("SELECT sql FROM sqlite_master WHERE name = 'audit_events'")
+                .fetch_one(store.read())
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+        assert!(!schema.contains("AUTOINCREMENT"), "{schema}");
+        let mut event = store.recent_audit(1).await.unwrap().remove(0).event;
+        event.request_id = "after".to_owned();
+        store.append_audit(&[event]).await.unwrap();
+        let seqs: Vec<i64> = store
+            .recent_audit(10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|record| record.seq)
+            .collect();
+        assert_eq!(seqs, [8, 7, 1]);
     }
 
     #[test]

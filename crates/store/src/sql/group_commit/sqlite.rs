@@ -11,11 +11,12 @@
 //! it back and is told to every one of them. Another writer (the store's pool, or another
 //! process) holding the file's write lock delays a batch by at most [`BUSY_TIMEOUT`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, ToSql, TransactionBehavior, params_from_iter};
+use rusqlite::{Connection, ToSql, params_from_iter};
 use tokio::sync::mpsc;
 
 use super::{
@@ -60,11 +61,20 @@ pub(crate) fn open(path: &str) -> rusqlite::Result<Connection> {
     Ok(connection)
 }
 
-fn write_batches(mut connection: Connection, mut waiting: mpsc::UnboundedReceiver<Job>) {
+fn write_batches(connection: Connection, mut waiting: mpsc::UnboundedReceiver<Job>) {
+    let mut writer = Writer {
+        connection,
+        inserts: HashMap::new(),
+    };
     while let Some(first) = waiting.blocking_recv() {
+        // Under load the callers' threads are busy making more jobs: giving them the core
+        // once lets those join this batch, and each commit's fixed cost (its statements, the
+        // pages every batch changes, the wake-ups) is shared by more calls. When they are idle
+        // the writer goes on at once.
+        std::thread::yield_now();
         let mut batch = Batch::collect(first, &mut waiting);
         let close = batch.close.take();
-        match write(&mut connection, &batch) {
+        match writer.write(&batch) {
             Ok(written) => answer(batch, written),
             Err(failure) => {
                 let failure: SharedFailure = Arc::new(failure);
@@ -74,7 +84,7 @@ fn write_batches(mut connection: Connection, mut waiting: mpsc::UnboundedReceive
         if let Some(done) = close {
             // Closed before it is said, so that the store's last connection to close is one
             // of its pools' (which checkpoints the WAL into the file).
-            drop(connection);
+            drop(writer);
             let _ = done.send(());
             return;
         }
@@ -88,55 +98,75 @@ struct Written {
     sessions: Vec<bool>,
 }
 
-/// Writes the batch in one transaction.
-fn write(connection: &mut Connection, batch: &Batch) -> rusqlite::Result<Written> {
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let written = Written {
-        assertions: insert_keys(&transaction, &batch.assertions)?,
-        tokens: insert_keys(&transaction, &batch.tokens)?,
-        sessions: insert_each(
-            &transaction,
-            &SESSIONS,
-            &batch.sessions,
-            |job: &SessionJob| session_row(&job.session),
-        )?,
-    };
-    let events = batch
-        .audits
-        .iter()
-        .flat_map(|job: &AuditJob| &job.events)
-        .chain(redeemed(&batch.assertions, &written.assertions));
-    insert_each(&transaction, &audit::TABLE, events, audit::row)?;
-    transaction.commit()?;
-    Ok(written)
+/// The writer's connection, and its statements' SQL.
+struct Writer {
+    connection: Connection,
+    /// Each table's single-row insert, by the table's `insert`: written once, not per batch.
+    inserts: HashMap<&'static str, String>,
 }
 
-fn insert_keys<K: OnceKey>(
-    transaction: &Connection,
-    jobs: &[Once<K>],
-) -> rusqlite::Result<Vec<bool>> {
-    insert_each(transaction, &K::TABLE, jobs, |job: &Once<K>| {
-        job.key.row(job.expires_at)
-    })
-}
-
-/// Inserts one row per item with one prepared statement: whether each went in.
-fn insert_each<'a, T: 'a, R: IntoIterator<Item = Value<'a>>>(
-    transaction: &Connection,
-    table: &Table,
-    items: impl IntoIterator<Item = &'a T>,
-    row: impl Fn(&'a T) -> R,
-) -> rusqlite::Result<Vec<bool>> {
-    let mut items = items.into_iter().peekable();
-    if items.peek().is_none() {
-        return Ok(Vec::new());
+impl Writer {
+    /// Writes the batch in one transaction, rolled back if any of it fails.
+    fn write(&mut self, batch: &Batch) -> rusqlite::Result<Written> {
+        // Prepared once and kept, as every insert is: `Connection::transaction` would
+        // compile `BEGIN` and `COMMIT` again for every batch.
+        self.connection
+            .prepare_cached("BEGIN IMMEDIATE")?
+            .execute([])?;
+        let written = self.insert_batch(batch).and_then(|written| {
+            self.connection.prepare_cached("COMMIT")?.execute([])?;
+            Ok(written)
+        });
+        if written.is_err() && !self.connection.is_autocommit() {
+            // What failed is told to the batch's callers; a failed rollback leaves nothing
+            // more to tell them (SQLite rolls back a transaction it could not complete).
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+        written
     }
-    let mut sql = crate::sql::insert_rows(table.insert, 1, table.columns).0;
-    sql.push_str(table.on_conflict);
-    let mut statement = transaction.prepare_cached(&sql)?;
-    items
-        .map(|item| Ok(statement.execute(params_from_iter(row(item)))? == 1))
-        .collect()
+
+    fn insert_batch(&mut self, batch: &Batch) -> rusqlite::Result<Written> {
+        let written = Written {
+            assertions: self.insert_keys(&batch.assertions)?,
+            tokens: self.insert_keys(&batch.tokens)?,
+            sessions: self.insert_each(&SESSIONS, &batch.sessions, |job: &SessionJob| {
+                session_row(&job.session)
+            })?,
+        };
+        let events = batch
+            .audits
+            .iter()
+            .flat_map(|job: &AuditJob| &job.events)
+            .chain(redeemed(&batch.assertions, &written.assertions));
+        self.insert_each(&audit::TABLE, events, audit::row)?;
+        Ok(written)
+    }
+
+    fn insert_keys<K: OnceKey>(&mut self, jobs: &[Once<K>]) -> rusqlite::Result<Vec<bool>> {
+        self.insert_each(&K::TABLE, jobs, |job: &Once<K>| job.key.row(job.expires_at))
+    }
+
+    /// Inserts one row per item with one prepared statement: whether each went in.
+    fn insert_each<'a, T: 'a, R: IntoIterator<Item = Value<'a>>>(
+        &mut self,
+        table: &Table,
+        items: impl IntoIterator<Item = &'a T>,
+        row: impl Fn(&'a T) -> R,
+    ) -> rusqlite::Result<Vec<bool>> {
+        let mut items = items.into_iter().peekable();
+        if items.peek().is_none() {
+            return Ok(Vec::new());
+        }
+        let sql = self.inserts.entry(table.insert).or_insert_with(|| {
+            let mut sql = crate::sql::insert_rows(table.insert, 1, table.columns).0;
+            sql.push_str(table.on_conflict);
+            sql
+        });
+        let mut statement = self.connection.prepare_cached(sql)?;
+        items
+            .map(|item| Ok(statement.execute(params_from_iter(row(item)))? == 1))
+            .collect()
+    }
 }
 
 impl ToSql for Value<'_> {
@@ -178,5 +208,86 @@ fn fail(batch: Batch, failure: &SharedFailure) {
     }
     for job in batch.audits {
         let _ = job.answer.send(Err(Arc::clone(failure)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+
+    use super::super::GroupCommit;
+    use super::open;
+    use crate::model::{AuditEvent, Outcome, Redemption};
+
+    fn event(action: &str) -> AuditEvent {
+        AuditEvent {
+            at: OffsetDateTime::UNIX_EPOCH,
+            request_id: "r".to_owned(),
+            actor: "a".to_owned(),
+            action: action.to_owned(),
+            outcome: Outcome::Success,
+            detail: "{}".to_owned(),
+        }
+    }
+
+    fn redemption() -> Option<Redemption> {
+        Some(Redemption {
+            first_use: event("first"),
+            replayed: event("replayed"),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_writes_none_of_its_rows_and_the_next_batch_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        let path = path.to_str().unwrap();
+        let setup = rusqlite::Connection::open(path).unwrap();
+        // The replay cache without the audit table: the batch's audit insert fails after its
+        // key went in.
+        setup
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 CREATE TABLE saml_assertions (issuer TEXT NOT NULL, assertion_id TEXT NOT NULL,
+                     expires_at INTEGER NOT NULL, PRIMARY KEY (issuer, assertion_id));",
+            )
+            .unwrap();
+        let writer = GroupCommit::start_sqlite(open(path).unwrap()).unwrap();
+        let expires = OffsetDateTime::UNIX_EPOCH + time::Duration::days(30_000);
+
+        let failed = writer
+            .insert_assertion_once("idp", "_1", expires, redemption())
+            .await;
+        assert!(failed.is_err());
+        let kept: i64 = setup
+            .query_row("SELECT count(*) FROM saml_assertions", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(kept, 0, "the key of a failed batch is rolled back");
+
+        setup
+            .execute_batch(
+                "CREATE TABLE audit_events (seq INTEGER PRIMARY KEY, at INTEGER, request_id TEXT,
+                     actor TEXT, action TEXT, outcome TEXT, detail TEXT);",
+            )
+            .unwrap();
+        let first = writer
+            .insert_assertion_once("idp", "_1", expires, redemption())
+            .await;
+        assert!(
+            first.unwrap(),
+            "the key is new: its failed batch left nothing"
+        );
+        let again = writer
+            .insert_assertion_once("idp", "_1", expires, redemption())
+            .await;
+        assert!(!again.unwrap());
+        let actions: Vec<String> = setup
+            .prepare("SELECT action FROM audit_events ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(actions, ["first", "replayed"]);
     }
 }

@@ -108,7 +108,7 @@ run_wrk() {
   line="$(grep '^bench-result ' "$tmp/wrk.out" | tail -n 1 | cut -d' ' -f2-)"
   if [[ -z $line ]]; then
     echo "   wrk failed: $(head -c 400 "$tmp/wrk.err") $(head -c 400 "$tmp/wrk.out")"
-    line='{"requests": 0, "non2xx": 0, "socket_errors": 0, "duration_us": 1, "p50_us": 0, "p90_us": 0, "p99_us": 0, "max_us": 0}'
+    line='{"requests": 0, "http_errors": 0, "socket_errors": 0, "duration_us": 1, "p50_us": 0, "p90_us": 0, "p99_us": 0, "max_us": 0}'
   fi
   line="${line%\}}, \"server_cpu_s\": $(awk -v t="$cpu" -v h="$clk_tck" 'BEGIN {printf "%.2f", t / h}'), \"client_cpu_s\": $client_cpu}"
   [[ -s "$tmp/wrk.err" ]] && sed 's/^/   /' "$tmp/wrk.err" | head -n 3
@@ -116,9 +116,9 @@ run_wrk() {
   "$FG_PY" -c 'import json, sys
 r = json.loads(sys.argv[1])
 n = max(r["requests"], 1)
-print("   %.0f calls/s  (%d in %.2f s; non-2xx %d, socket errors %d)  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms"
+print("   %.0f calls/s  (%d in %.2f s; HTTP errors %d, socket errors %d)  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms"
       "\n   server CPU %.2f s = %.0f us/call; client (wrk) CPU %.2f s = %.0f us/call" % (
-    r["requests"] / (r["duration_us"] / 1e6), r["requests"], r["duration_us"] / 1e6, r["non2xx"],
+    r["requests"] / (r["duration_us"] / 1e6), r["requests"], r["duration_us"] / 1e6, r["http_errors"],
     r["socket_errors"], r["p50_us"] / 1e3, r["p90_us"] / 1e3, r["p99_us"] / 1e3,
     r["server_cpu_s"], r["server_cpu_s"] * 1e6 / n, r["client_cpu_s"], r["client_cpu_s"] * 1e6 / n))' "$line"
 }

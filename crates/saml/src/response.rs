@@ -1,8 +1,7 @@
 //! Response validation: the pipeline of the attack catalogue (§6), on an injected `now`.
 
-use base64::Engine as _;
 use fedgate_xmldsig::roxmltree::Node;
-use fedgate_xmldsig::{Document, Limits, SignedElement};
+use fedgate_xmldsig::{Document, Limits, SignedElement, decode_base64};
 use time::OffsetDateTime;
 
 use crate::assertion::{Attribute, Attributes, NameId, SignatureCoverage, ValidAssertion};
@@ -34,23 +33,22 @@ impl SamlResponse {
             return Err(Rejection::TooLarge.into());
         }
         let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-        let engine = &base64::engine::general_purpose::STANDARD;
         // Whitespace is not in the base64 alphabet, so text that decodes as it is holds none:
         // the common unwrapped form is decoded in one pass, without a search for whitespace
         // first, and only text that fails is compacted and decoded again.
-        let decoded = engine.decode(text).or_else(|error| {
+        let decoded = decode_base64(text.as_bytes()).or_else(|| {
             if text.as_bytes().iter().any(is_space) {
                 // Line-wrapped text: the runs between line ends are copied whole.
                 let mut compact = Vec::with_capacity(text.len());
                 for run in text.as_bytes().split(is_space) {
                     compact.extend_from_slice(run);
                 }
-                engine.decode(compact)
+                decode_base64(&compact)
             } else {
-                Err(error)
+                None
             }
         });
-        let xml = decoded.map_err(|_| SamlError::from(Rejection::NotBase64))?;
+        let xml = decoded.ok_or_else(|| SamlError::from(Rejection::NotBase64))?;
         Ok(Self { xml })
     }
 

@@ -1,7 +1,6 @@
 //! Signature verification with one fixed shape: the only constructor of [`Signed`].
 
 use aws_lc_rs::constant_time;
-use base64::Engine as _;
 use roxmltree::Node;
 
 use crate::algorithm::{
@@ -383,11 +382,11 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, DsigError> {
         for run in text.as_bytes().split(is_space) {
             compact.extend_from_slice(run);
         }
-        base64::engine::general_purpose::STANDARD.decode(compact)
+        crate::radix64::decode_base64(&compact)
     } else {
-        base64::engine::general_purpose::STANDARD.decode(text)
+        crate::radix64::decode_base64(text.as_bytes())
     };
-    decoded.map_err(|_| DsigError::MalformedSignature("a value is not valid base64"))
+    decoded.ok_or(DsigError::MalformedSignature("a value is not valid base64"))
 }
 
 fn is(node: &Node<'_, '_>, name: &str) -> bool {

@@ -73,10 +73,12 @@ fn walk(
         options,
         out: &mut out,
         view,
-        rendered: Vec::new(),
-        frames: Vec::new(),
-        namespaces: Vec::new(),
-        attributes: Vec::new(),
+        // Sized for SAML (a handful of namespaces and attributes, about 8 levels), so that
+        // they are allocated once and do not grow.
+        rendered: Vec::with_capacity(8),
+        frames: Vec::with_capacity(16),
+        namespaces: Vec::with_capacity(8),
+        attributes: Vec::with_capacity(8),
     };
     match apex {
         Some(element) => writer.subtree(element, exclude),

@@ -108,7 +108,8 @@ impl<'s> SignedElement<'s> {
 
     /// Whether this element is `{namespace}name`.
     pub fn is(self, namespace: &str, name: &str) -> bool {
-        self.namespace() == namespace && self.name() == name
+        // Siblings mostly share a namespace, a long URI, and differ in their short names.
+        self.name() == name && self.namespace() == namespace
     }
 
     /// The value of the unqualified attribute `name`.

@@ -389,8 +389,9 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, DsigError> {
     decoded.ok_or(DsigError::MalformedSignature("a value is not valid base64"))
 }
 
+/// Whether `node` is the element `ds:name`, comparing the short local name first.
 fn is(node: &Node<'_, '_>, name: &str) -> bool {
     node.is_element()
-        && node.tag_name().namespace() == Some(DSIG_NAMESPACE)
         && node.tag_name().name() == name
+        && node.tag_name().namespace() == Some(DSIG_NAMESPACE)
 }

@@ -1,7 +1,9 @@
 //! Response validation: the pipeline of the attack catalogue (§6), on an injected `now`.
 
+use std::borrow::Cow;
+
 use fedgate_xmldsig::roxmltree::Node;
-use fedgate_xmldsig::{Document, Limits, SignedElement, decode_base64};
+use fedgate_xmldsig::{Document, Limits, SignedElement, SignedNode, decode_base64};
 use time::OffsetDateTime;
 
 use crate::assertion::{Attribute, Attributes, NameId, SignatureCoverage, ValidAssertion};
@@ -157,30 +159,31 @@ impl ServiceProvider {
     }
 }
 
-/// The response envelope's fields, verified or not.
-struct Envelope {
-    issuer: Option<String>,
-    destination: Option<String>,
-    in_response_to: Option<String>,
+/// The response envelope's fields, verified or not, borrowed from the verified bytes or the
+/// tree.
+struct Envelope<'a> {
+    issuer: Option<Cow<'a, str>>,
+    destination: Option<&'a str>,
+    in_response_to: Option<&'a str>,
 }
 
-impl Envelope {
-    fn signed(response: SignedElement<'_>) -> Self {
+impl<'a> Envelope<'a> {
+    fn signed(response: SignedElement<'a>) -> Self {
         Self {
             issuer: response
                 .children_named(ASSERTION_NAMESPACE, "Issuer")
                 .next()
-                .map(SignedElement::text),
-            destination: response.attribute("Destination").map(str::to_owned),
-            in_response_to: response.attribute("InResponseTo").map(str::to_owned),
+                .map(signed_text),
+            destination: response.attribute("Destination"),
+            in_response_to: response.attribute("InResponseTo"),
         }
     }
 
-    fn untrusted(response: Node<'_, '_>) -> Self {
+    fn untrusted(response: Node<'a, '_>) -> Self {
         Self {
             issuer: child_text(response, ASSERTION_NAMESPACE, "Issuer"),
-            destination: response.attribute("Destination").map(str::to_owned),
-            in_response_to: response.attribute("InResponseTo").map(str::to_owned),
+            destination: response.attribute("Destination"),
+            in_response_to: response.attribute("InResponseTo"),
         }
     }
 }
@@ -260,7 +263,7 @@ fn check_shape(root: Node<'_, '_>, assertion: Node<'_, '_>) -> Result<(), SamlEr
 fn check_assertion(
     sp: &ServiceProvider,
     entity_id: &str,
-    envelope: &Envelope,
+    envelope: &Envelope<'_>,
     assertion: SignedElement<'_>,
     signature: SignatureCoverage,
     now: OffsetDateTime,
@@ -280,11 +283,7 @@ fn check_assertion(
     // response's, when present, too (reject/issuer/*).
     let issuer = only_child(assertion, ASSERTION_NAMESPACE, "Issuer")
         .ok_or_else(|| SamlError::with(Rejection::IssuerMismatch, "the assertion has no Issuer"))?;
-    check_issuer(
-        issuer.text().as_str(),
-        issuer.attribute("Format"),
-        entity_id,
-    )?;
+    check_issuer(&signed_text(issuer), issuer.attribute("Format"), entity_id)?;
     if let Some(response_issuer) = &envelope.issuer
         && response_issuer != entity_id
     {
@@ -296,7 +295,7 @@ fn check_assertion(
     }
 
     // SECURITY: a response addressed elsewhere was meant for another service provider.
-    if let Some(destination) = &envelope.destination
+    if let Some(destination) = envelope.destination
         && !sp.accepts_recipient(destination)
     {
         return Err(SamlError::value(
@@ -305,7 +304,7 @@ fn check_assertion(
             destination,
         ));
     }
-    if let Some(in_response_to) = &envelope.in_response_to {
+    if let Some(in_response_to) = envelope.in_response_to {
         return Err(SamlError::value(
             Rejection::InResponseToPresent,
             "InResponseTo",
@@ -553,17 +552,36 @@ fn has_signature(element: Node<'_, '_>) -> bool {
         .any(|c| is(c, DSIG_NAMESPACE, "Signature"))
 }
 
-/// All text of the first child `{namespace}name` of an untrusted element (R13).
-fn child_text(parent: Node<'_, '_>, namespace: &str, name: &str) -> Option<String> {
-    parent
-        .children()
-        .find(|c| is(*c, namespace, name))
-        .map(|n| {
-            n.children()
-                .filter(Node::is_text)
-                .filter_map(|t| t.text())
-                .collect()
-        })
+/// All text of the first child `{namespace}name` of an untrusted element (R13), borrowed when
+/// it is one text node.
+fn child_text<'a>(parent: Node<'a, '_>, namespace: &str, name: &str) -> Option<Cow<'a, str>> {
+    let child = parent.children().find(|c| is(*c, namespace, name))?;
+    Some(joined(
+        child
+            .children()
+            .filter(Node::is_text)
+            .filter_map(|t| t.text()),
+    ))
+}
+
+/// All of a verified element's own character data, as [`SignedElement::text`] gives it,
+/// borrowed from the view when it is one text node.
+fn signed_text(element: SignedElement<'_>) -> Cow<'_, str> {
+    joined(element.nodes().filter_map(|node| match node {
+        SignedNode::Text(text) => Some(text),
+        SignedNode::Element(_) => None,
+    }))
+}
+
+/// The concatenation of `parts`, borrowed when there is at most one.
+fn joined<'a>(mut parts: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
+    match (parts.next(), parts.next()) {
+        (None, _) => Cow::Borrowed(""),
+        (Some(one), None) => Cow::Borrowed(one),
+        (Some(first), Some(second)) => {
+            Cow::Owned([first, second].into_iter().chain(parts).collect())
+        }
+    }
 }
 
 fn is(node: Node<'_, '_>, namespace: &str, name: &str) -> bool {
@@ -585,6 +603,15 @@ mod tests {
         );
         let error = SamlResponse::from_base64("PHNhbWxwOlJlc3BvbnNlLz4").unwrap_err();
         assert_eq!(error.rejection(), Rejection::NotBase64);
+    }
+
+    #[test]
+    fn joined_text_is_the_concatenation_borrowed_when_one_part() {
+        for parts in [&[][..], &["a"], &["a", "b"], &["a", "", "c", "d"]] {
+            let text = joined(parts.iter().copied());
+            assert_eq!(text, parts.concat());
+            assert_eq!(matches!(text, Cow::Borrowed(_)), parts.len() <= 1);
+        }
     }
 
     #[test]

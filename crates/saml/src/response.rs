@@ -233,14 +233,16 @@ fn the_assertion<'a, 'input>(root: Node<'a, 'input>) -> Result<Node<'a, 'input>,
 
 fn check_shape(root: Node<'_, '_>, assertion: Node<'_, '_>) -> Result<(), SamlError> {
     for node in root.descendants().skip(1).filter(Node::is_element) {
-        let parent = node.parent_element().map(|p| p.id());
+        // Looked up only for the elements whose place is checked, a few of the many.
+        let parent = || node.parent_element().map(|p| p.id());
         let misplaced = if is(node, ASSERTION_NAMESPACE, "Assertion")
             || is(node, ASSERTION_NAMESPACE, "EncryptedAssertion")
         {
-            parent != Some(root.id())
+            parent() != Some(root.id())
         } else if is(node, PROTOCOL_NAMESPACE, "Response") {
             true
         } else if is(node, DSIG_NAMESPACE, "Signature") {
+            let parent = parent();
             parent != Some(root.id()) && parent != Some(assertion.id())
         } else {
             false

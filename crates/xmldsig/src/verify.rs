@@ -1,5 +1,7 @@
 //! Signature verification with one fixed shape: the only constructor of [`Signed`].
 
+use std::borrow::Cow;
+
 use aws_lc_rs::constant_time;
 use roxmltree::Node;
 
@@ -356,7 +358,7 @@ fn element_children<'a, 'input>(
 }
 
 /// The text of an element that must hold only text (no child elements).
-fn text_of(node: Node<'_, '_>) -> Result<String, DsigError> {
+fn text_of<'a>(node: Node<'a, '_>) -> Result<Cow<'a, str>, DsigError> {
     if node.children().any(|c| c.is_element()) {
         return Err(DsigError::MalformedSignature(
             "a value element holds an element",
@@ -365,12 +367,20 @@ fn text_of(node: Node<'_, '_>) -> Result<String, DsigError> {
     Ok(all_text(node))
 }
 
-/// All text children joined (R13: never only the first text node).
-fn all_text(node: Node<'_, '_>) -> String {
-    node.children()
+/// All text children joined (R13: never only the first text node), borrowed from the tree when
+/// there is one.
+fn all_text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
+    let mut texts = node
+        .children()
         .filter(Node::is_text)
-        .filter_map(|t| t.text())
-        .collect()
+        .filter_map(|t| t.text());
+    match (texts.next(), texts.next()) {
+        (None, _) => Cow::Borrowed(""),
+        (Some(one), None) => Cow::Borrowed(one),
+        (Some(first), Some(second)) => {
+            Cow::Owned([first, second].into_iter().chain(texts).collect())
+        }
+    }
 }
 
 /// Strict base64 after removing XML whitespace (xmlsec1 wraps values at 64 columns).

@@ -4,6 +4,12 @@
 //! Judged by the ratio `validations/s ÷ RSA verifies/s`, target ≥ 0.35 (issue 3): the XML work
 //! around the one signature check should cost less than twice the check itself.
 //! `scripts/bench-saml` also runs an independent verifier on the same response.
+//!
+//! `cargo bench -p fedgate-saml --bench validate -- --calls N` only validates the response `N`
+//! times and prints nothing: under `valgrind --tool=callgrind`, the inclusive count of
+//! `validate::validate` (`callgrind_annotate --inclusive=yes`) ÷ `N` is the instructions of one
+//! validation, which the noise of a shared machine does not change (the set-up's RSA signing
+//! draws jitter entropy, so whole runs vary by more than a validation).
 
 #![allow(
     clippy::unwrap_used,
@@ -119,6 +125,14 @@ fn best_rates(f: &Fixture, first: fn(&Fixture), second: fn(&Fixture)) -> (f64, f
 
 fn main() {
     let f = fixture();
+    let mut args = std::env::args().skip_while(|a| a != "--calls").skip(1);
+    if let Some(calls) = args.next() {
+        let calls: usize = calls.parse().expect("--calls takes a number");
+        for _ in 0..calls {
+            validate(&f);
+        }
+        return;
+    }
     let mut criterion = Criterion::default().configure_from_args();
     criterion.bench_function("saml/validate-xmlsec1-4.7KB", |b| b.iter(|| validate(&f)));
     criterion.bench_function("saml/rsa2048-verify", |b| b.iter(|| rsa_verify(&f)));

@@ -1,8 +1,9 @@
 //! Response validation: the pipeline of the attack catalogue (§6), on an injected `now`.
 
-use base64::Engine as _;
+use std::borrow::Cow;
+
 use fedgate_xmldsig::roxmltree::Node;
-use fedgate_xmldsig::{Document, Limits, SignedElement};
+use fedgate_xmldsig::{Document, Limits, SignedElement, SignedNode, decode_base64};
 use time::OffsetDateTime;
 
 use crate::assertion::{Attribute, Attributes, NameId, SignatureCoverage, ValidAssertion};
@@ -34,23 +35,22 @@ impl SamlResponse {
             return Err(Rejection::TooLarge.into());
         }
         let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-        let engine = &base64::engine::general_purpose::STANDARD;
         // Whitespace is not in the base64 alphabet, so text that decodes as it is holds none:
         // the common unwrapped form is decoded in one pass, without a search for whitespace
         // first, and only text that fails is compacted and decoded again.
-        let decoded = engine.decode(text).or_else(|error| {
+        let decoded = decode_base64(text.as_bytes()).or_else(|| {
             if text.as_bytes().iter().any(is_space) {
                 // Line-wrapped text: the runs between line ends are copied whole.
                 let mut compact = Vec::with_capacity(text.len());
                 for run in text.as_bytes().split(is_space) {
                     compact.extend_from_slice(run);
                 }
-                engine.decode(compact)
+                decode_base64(&compact)
             } else {
-                Err(error)
+                None
             }
         });
-        let xml = decoded.map_err(|_| SamlError::from(Rejection::NotBase64))?;
+        let xml = decoded.ok_or_else(|| SamlError::from(Rejection::NotBase64))?;
         Ok(Self { xml })
     }
 
@@ -159,30 +159,31 @@ impl ServiceProvider {
     }
 }
 
-/// The response envelope's fields, verified or not.
-struct Envelope {
-    issuer: Option<String>,
-    destination: Option<String>,
-    in_response_to: Option<String>,
+/// The response envelope's fields, verified or not, borrowed from the verified bytes or the
+/// tree.
+struct Envelope<'a> {
+    issuer: Option<Cow<'a, str>>,
+    destination: Option<&'a str>,
+    in_response_to: Option<&'a str>,
 }
 
-impl Envelope {
-    fn signed(response: SignedElement<'_>) -> Self {
+impl<'a> Envelope<'a> {
+    fn signed(response: SignedElement<'a>) -> Self {
         Self {
             issuer: response
                 .children_named(ASSERTION_NAMESPACE, "Issuer")
                 .next()
-                .map(SignedElement::text),
-            destination: response.attribute("Destination").map(str::to_owned),
-            in_response_to: response.attribute("InResponseTo").map(str::to_owned),
+                .map(signed_text),
+            destination: response.attribute("Destination"),
+            in_response_to: response.attribute("InResponseTo"),
         }
     }
 
-    fn untrusted(response: Node<'_, '_>) -> Self {
+    fn untrusted(response: Node<'a, '_>) -> Self {
         Self {
             issuer: child_text(response, ASSERTION_NAMESPACE, "Issuer"),
-            destination: response.attribute("Destination").map(str::to_owned),
-            in_response_to: response.attribute("InResponseTo").map(str::to_owned),
+            destination: response.attribute("Destination"),
+            in_response_to: response.attribute("InResponseTo"),
         }
     }
 }
@@ -232,14 +233,16 @@ fn the_assertion<'a, 'input>(root: Node<'a, 'input>) -> Result<Node<'a, 'input>,
 
 fn check_shape(root: Node<'_, '_>, assertion: Node<'_, '_>) -> Result<(), SamlError> {
     for node in root.descendants().skip(1).filter(Node::is_element) {
-        let parent = node.parent_element().map(|p| p.id());
+        // Looked up only for the elements whose place is checked, a few of the many.
+        let parent = || node.parent_element().map(|p| p.id());
         let misplaced = if is(node, ASSERTION_NAMESPACE, "Assertion")
             || is(node, ASSERTION_NAMESPACE, "EncryptedAssertion")
         {
-            parent != Some(root.id())
+            parent() != Some(root.id())
         } else if is(node, PROTOCOL_NAMESPACE, "Response") {
             true
         } else if is(node, DSIG_NAMESPACE, "Signature") {
+            let parent = parent();
             parent != Some(root.id()) && parent != Some(assertion.id())
         } else {
             false
@@ -262,7 +265,7 @@ fn check_shape(root: Node<'_, '_>, assertion: Node<'_, '_>) -> Result<(), SamlEr
 fn check_assertion(
     sp: &ServiceProvider,
     entity_id: &str,
-    envelope: &Envelope,
+    envelope: &Envelope<'_>,
     assertion: SignedElement<'_>,
     signature: SignatureCoverage,
     now: OffsetDateTime,
@@ -282,11 +285,7 @@ fn check_assertion(
     // response's, when present, too (reject/issuer/*).
     let issuer = only_child(assertion, ASSERTION_NAMESPACE, "Issuer")
         .ok_or_else(|| SamlError::with(Rejection::IssuerMismatch, "the assertion has no Issuer"))?;
-    check_issuer(
-        issuer.text().as_str(),
-        issuer.attribute("Format"),
-        entity_id,
-    )?;
+    check_issuer(&signed_text(issuer), issuer.attribute("Format"), entity_id)?;
     if let Some(response_issuer) = &envelope.issuer
         && response_issuer != entity_id
     {
@@ -298,7 +297,7 @@ fn check_assertion(
     }
 
     // SECURITY: a response addressed elsewhere was meant for another service provider.
-    if let Some(destination) = &envelope.destination
+    if let Some(destination) = envelope.destination
         && !sp.accepts_recipient(destination)
     {
         return Err(SamlError::value(
@@ -307,7 +306,7 @@ fn check_assertion(
             destination,
         ));
     }
-    if let Some(in_response_to) = &envelope.in_response_to {
+    if let Some(in_response_to) = envelope.in_response_to {
         return Err(SamlError::value(
             Rejection::InResponseToPresent,
             "InResponseTo",
@@ -555,17 +554,36 @@ fn has_signature(element: Node<'_, '_>) -> bool {
         .any(|c| is(c, DSIG_NAMESPACE, "Signature"))
 }
 
-/// All text of the first child `{namespace}name` of an untrusted element (R13).
-fn child_text(parent: Node<'_, '_>, namespace: &str, name: &str) -> Option<String> {
-    parent
-        .children()
-        .find(|c| is(*c, namespace, name))
-        .map(|n| {
-            n.children()
-                .filter(Node::is_text)
-                .filter_map(|t| t.text())
-                .collect()
-        })
+/// All text of the first child `{namespace}name` of an untrusted element (R13), borrowed when
+/// it is one text node.
+fn child_text<'a>(parent: Node<'a, '_>, namespace: &str, name: &str) -> Option<Cow<'a, str>> {
+    let child = parent.children().find(|c| is(*c, namespace, name))?;
+    Some(joined(
+        child
+            .children()
+            .filter(Node::is_text)
+            .filter_map(|t| t.text()),
+    ))
+}
+
+/// All of a verified element's own character data, as [`SignedElement::text`] gives it,
+/// borrowed from the view when it is one text node.
+fn signed_text(element: SignedElement<'_>) -> Cow<'_, str> {
+    joined(element.nodes().filter_map(|node| match node {
+        SignedNode::Text(text) => Some(text),
+        SignedNode::Element(_) => None,
+    }))
+}
+
+/// The concatenation of `parts`, borrowed when there is at most one.
+fn joined<'a>(mut parts: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
+    match (parts.next(), parts.next()) {
+        (None, _) => Cow::Borrowed(""),
+        (Some(one), None) => Cow::Borrowed(one),
+        (Some(first), Some(second)) => {
+            Cow::Owned([first, second].into_iter().chain(parts).collect())
+        }
+    }
 }
 
 fn is(node: Node<'_, '_>, namespace: &str, name: &str) -> bool {
@@ -587,6 +605,15 @@ mod tests {
         );
         let error = SamlResponse::from_base64("PHNhbWxwOlJlc3BvbnNlLz4").unwrap_err();
         assert_eq!(error.rejection(), Rejection::NotBase64);
+    }
+
+    #[test]
+    fn joined_text_is_the_concatenation_borrowed_when_one_part() {
+        for parts in [&[][..], &["a"], &["a", "b"], &["a", "", "c", "d"]] {
+            let text = joined(parts.iter().copied());
+            assert_eq!(text, parts.concat());
+            assert_eq!(matches!(text, Cow::Borrowed(_)), parts.len() <= 1);
+        }
     }
 
     #[test]

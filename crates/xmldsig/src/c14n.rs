@@ -73,10 +73,12 @@ fn walk(
         options,
         out: &mut out,
         view,
-        rendered: Vec::new(),
-        frames: Vec::new(),
-        namespaces: Vec::new(),
-        attributes: Vec::new(),
+        // Sized for SAML (a handful of namespaces and attributes, about 8 levels), so that
+        // they are allocated once and do not grow.
+        rendered: Vec::with_capacity(8),
+        frames: Vec::with_capacity(16),
+        namespaces: Vec::with_capacity(8),
+        attributes: Vec::with_capacity(8),
     };
     match apex {
         Some(element) => writer.subtree(element, exclude),
@@ -155,11 +157,17 @@ impl<'w, 'input> Writer<'w, 'input> {
 
         // Namespaces: the visibly utilised ones, plus the InclusiveNamespaces prefixes in scope,
         // each only where the output does not already have the same declaration in effect.
+        // The URI a visibly utilised prefix is bound to is the one the parser resolved the
+        // element's or attribute's name with, so only an InclusiveNamespaces prefix is looked
+        // up among the namespaces in scope.
         self.namespaces.clear();
-        self.consider_namespace(element, prefix.unwrap_or(""));
+        self.consider_namespace(
+            prefix.unwrap_or(""),
+            element.tag_name().namespace().unwrap_or(""),
+        );
         for attribute in element.attributes() {
             if let Some(attribute_prefix) = self.attribute_prefix(&attribute) {
-                self.consider_namespace(element, attribute_prefix);
+                self.consider_namespace(attribute_prefix, attribute.namespace().unwrap_or(""));
             }
         }
         for inclusive in &self.options.inclusive_prefixes {
@@ -169,7 +177,7 @@ impl<'w, 'input> Writer<'w, 'input> {
                 inclusive.as_str()
             };
             if let Some(prefix) = self.in_scope_prefix(element, prefix) {
-                self.consider_namespace(element, prefix);
+                self.consider_namespace(prefix, in_scope_uri(element, prefix));
             }
         }
         self.namespaces.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -258,22 +266,12 @@ impl<'w, 'input> Writer<'w, 'input> {
         }
     }
 
-    /// Adds the declaration of `prefix` as in scope on `element` if the output lacks it.
-    fn consider_namespace(&mut self, element: Node<'w, 'input>, prefix: &'w str) {
+    /// Adds the declaration of `prefix`, bound to `in_scope` on the element (`""` for none), if
+    /// the output lacks it.
+    fn consider_namespace(&mut self, prefix: &'w str, in_scope: &'w str) {
         if prefix == "xml" || self.namespaces.iter().any(|(p, _)| *p == prefix) {
             return;
         }
-        let in_scope = if prefix.is_empty() {
-            element
-                .namespaces()
-                .find(|ns| ns.name().is_none())
-                .map(|ns| ns.uri())
-        } else {
-            element
-                .namespaces()
-                .find(|ns| ns.name() == Some(prefix))
-                .map(|ns| ns.uri())
-        };
         let rendered = self
             .rendered
             .iter()
@@ -282,7 +280,6 @@ impl<'w, 'input> Writer<'w, 'input> {
             .map(|(_, uri)| *uri);
         // An absent default namespace and `xmlns=""` are the same thing: only a rendered
         // non-empty default needs undeclaring.
-        let in_scope = in_scope.unwrap_or("");
         if in_scope != rendered.unwrap_or("") {
             self.namespaces.push((prefix, in_scope));
         }
@@ -315,6 +312,22 @@ impl<'w, 'input> Writer<'w, 'input> {
         }
         self.out.extend_from_slice(local.as_bytes());
     }
+}
+
+/// The URI `prefix` (`""` for the default namespace) is bound to on `element`, `""` for none.
+fn in_scope_uri<'w>(element: Node<'w, '_>, prefix: &str) -> &'w str {
+    let in_scope = if prefix.is_empty() {
+        element
+            .namespaces()
+            .find(|ns| ns.name().is_none())
+            .map(|ns| ns.uri())
+    } else {
+        element
+            .namespaces()
+            .find(|ns| ns.name() == Some(prefix))
+            .map(|ns| ns.uri())
+    };
+    in_scope.unwrap_or("")
 }
 
 /// Canonical attribute order: by namespace URI (none first), then local name, comparing bytes

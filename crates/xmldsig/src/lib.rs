@@ -17,6 +17,7 @@
 //!   were digested, and nothing else of the document.
 //!
 //! - [`sign_enveloped`]: signatures in exactly that shape, for the development IdP and tests.
+//! - [`decode_base64`]: strict standard base64, for signature values and SAML responses.
 //!
 //! Deliberately not supported: DTDs and entities, XPath, XSLT, XPointer, external or empty
 //! references, `ds:Object`, several references, HMAC, MD5, DSA, KeyInfo as a source of trust,
@@ -36,6 +37,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod key;
+mod radix64;
 mod scan;
 mod sign;
 mod signed;
@@ -53,6 +55,7 @@ pub use document::{
 };
 pub use error::DsigError;
 pub use key::{KeyKind, MIN_LEGACY_RSA_BITS, MIN_RSA_BITS, TrustedKey, TrustedKeys};
+pub use radix64::decode_base64;
 pub use roxmltree;
 pub use sign::{SigningKey, sign_enveloped};
 pub use signed::{Signed, SignedElement, SignedNode};

@@ -108,7 +108,9 @@ impl<'s> SignedElement<'s> {
 
     /// Whether this element is `{namespace}name`.
     pub fn is(self, namespace: &str, name: &str) -> bool {
-        self.namespace() == namespace && self.name() == name
+        // Siblings mostly share a namespace, a long URI, and differ in their short names.
+        self.element()
+            .is_some_and(|e| self.view.eq(&e.name, name) && self.view.eq(&e.namespace, namespace))
     }
 
     /// The value of the unqualified attribute `name`.
@@ -123,7 +125,7 @@ impl<'s> SignedElement<'s> {
         let view = self.view;
         self.attribute_data()
             .iter()
-            .find(|a| view.str(&a.name) == name && view.str(&a.namespace) == namespace)
+            .find(|a| view.eq(&a.name, name) && view.eq(&a.namespace, namespace))
             .map(|a| view.str(&a.value))
     }
 
@@ -257,6 +259,18 @@ impl View {
         self.strings
             .get(span.start as usize..span.end as usize)
             .unwrap_or_default()
+    }
+
+    /// Whether the string at `span` is `text`: lengths first, then bytes, without slicing a
+    /// string for a comparison that the lengths already decide (every span is one pushed
+    /// string, so its ends are character boundaries).
+    fn eq(&self, span: &Range<u32>, text: &str) -> bool {
+        span.end.saturating_sub(span.start) as usize == text.len()
+            && self
+                .strings
+                .as_bytes()
+                .get(span.start as usize..span.end as usize)
+                == Some(text.as_bytes())
     }
 
     fn node(&self, index: u32) -> Option<(u32, &NodeData)> {

@@ -25,6 +25,7 @@ pub(crate) struct Traverse<'a, 'input> {
 impl<'a, 'input> Iterator for Traverse<'a, 'input> {
     type Item = Edge<'a, 'input>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let current = self.next.take()?;
         self.next = match current {

@@ -1,7 +1,8 @@
 //! Signature verification with one fixed shape: the only constructor of [`Signed`].
 
+use std::borrow::Cow;
+
 use aws_lc_rs::constant_time;
-use base64::Engine as _;
 use roxmltree::Node;
 
 use crate::algorithm::{
@@ -357,7 +358,7 @@ fn element_children<'a, 'input>(
 }
 
 /// The text of an element that must hold only text (no child elements).
-fn text_of(node: Node<'_, '_>) -> Result<String, DsigError> {
+fn text_of<'a>(node: Node<'a, '_>) -> Result<Cow<'a, str>, DsigError> {
     if node.children().any(|c| c.is_element()) {
         return Err(DsigError::MalformedSignature(
             "a value element holds an element",
@@ -366,12 +367,20 @@ fn text_of(node: Node<'_, '_>) -> Result<String, DsigError> {
     Ok(all_text(node))
 }
 
-/// All text children joined (R13: never only the first text node).
-fn all_text(node: Node<'_, '_>) -> String {
-    node.children()
+/// All text children joined (R13: never only the first text node), borrowed from the tree when
+/// there is one.
+fn all_text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
+    let mut texts = node
+        .children()
         .filter(Node::is_text)
-        .filter_map(|t| t.text())
-        .collect()
+        .filter_map(|t| t.text());
+    match (texts.next(), texts.next()) {
+        (None, _) => Cow::Borrowed(""),
+        (Some(one), None) => Cow::Borrowed(one),
+        (Some(first), Some(second)) => {
+            Cow::Owned([first, second].into_iter().chain(texts).collect())
+        }
+    }
 }
 
 /// Strict base64 after removing XML whitespace (xmlsec1 wraps values at 64 columns).
@@ -383,15 +392,16 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, DsigError> {
         for run in text.as_bytes().split(is_space) {
             compact.extend_from_slice(run);
         }
-        base64::engine::general_purpose::STANDARD.decode(compact)
+        crate::radix64::decode_base64(&compact)
     } else {
-        base64::engine::general_purpose::STANDARD.decode(text)
+        crate::radix64::decode_base64(text.as_bytes())
     };
-    decoded.map_err(|_| DsigError::MalformedSignature("a value is not valid base64"))
+    decoded.ok_or(DsigError::MalformedSignature("a value is not valid base64"))
 }
 
+/// Whether `node` is the element `ds:name`, comparing the short local name first.
 fn is(node: &Node<'_, '_>, name: &str) -> bool {
     node.is_element()
-        && node.tag_name().namespace() == Some(DSIG_NAMESPACE)
         && node.tag_name().name() == name
+        && node.tag_name().namespace() == Some(DSIG_NAMESPACE)
 }

@@ -88,4 +88,43 @@ proptest! {
         let keys = TrustedKeys::from_pem(include_bytes!("data/keys/rsa2048.crt")).unwrap();
         fedgate_xmldsig::fuzzing::parse_canonicalize_verify(xml.as_bytes(), &keys);
     }
+
+    /// Canonicalisation declares a visibly utilised prefix with the URI the parser resolved the
+    /// name with instead of searching the namespaces in scope: the two must be the same.
+    #[test]
+    fn a_resolved_name_has_the_uri_its_prefix_is_bound_to_in_scope(body in element(4)) {
+        let xml = format!("<root xmlns:p=\"urn:p\" xmlns:q=\"urn:q2\">{body}</root>");
+        let doc = Document::parse(xml.as_bytes(), &Limits::default()).unwrap();
+        for element in doc.root().descendants().filter(|n| n.is_element()) {
+            let tag = xml.get(element.range().start + 1..).unwrap();
+            let qname = tag.split(['>', '/', ' ']).next().unwrap();
+            prop_assert_eq!(
+                element.tag_name().namespace().unwrap_or(""),
+                bound_in_scope(element, qname.split_once(':').map_or("", |(p, _)| p)),
+                "{} in {}", qname, xml
+            );
+            for attribute in element.attributes() {
+                let qname = xml.get(attribute.range_qname()).unwrap();
+                // `xml` is bound everywhere and never declared.
+                if let Some((prefix, _)) = qname.split_once(':')
+                    && prefix != "xml"
+                {
+                    prop_assert_eq!(
+                        attribute.namespace().unwrap_or(""),
+                        bound_in_scope(element, prefix),
+                        "{} in {}", qname, xml
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The URI `prefix` (`""`: the default namespace) is bound to on `element`, `""` for none.
+fn bound_in_scope<'a>(element: fedgate_xmldsig::roxmltree::Node<'a, '_>, prefix: &str) -> &'a str {
+    let name = (!prefix.is_empty()).then_some(prefix);
+    element
+        .namespaces()
+        .find(|ns| ns.name() == name)
+        .map_or("", |ns| ns.uri())
 }

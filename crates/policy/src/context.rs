@@ -1,5 +1,6 @@
 //! The request: who (principal), what (action), on what (resource), and the condition context.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -216,7 +217,7 @@ impl Context {
 
     /// Adds all `values` to `key`.
     pub fn insert_all(&mut self, key: &str, values: impl IntoIterator<Item = ContextValue>) {
-        let key = key.to_lowercase();
+        let key = lowercase(key);
         match self.position(&key) {
             Ok(index) => {
                 if let Some((_, existing)) = self.entries.get_mut(index) {
@@ -225,7 +226,7 @@ impl Context {
             }
             Err(index) => self
                 .entries
-                .insert(index, (key, values.into_iter().collect())),
+                .insert(index, (key.into_owned(), values.into_iter().collect())),
         }
     }
 
@@ -237,7 +238,7 @@ impl Context {
 
     /// The values of `key` (any case); empty if the key is absent.
     pub fn values(&self, key: &str) -> &[ContextValue] {
-        self.lookup(&key.to_lowercase())
+        self.lookup(&lowercase(key))
     }
 
     /// The values of a key already in lower case.
@@ -267,6 +268,18 @@ impl Context {
             [ContextValue::Bool(false)] => Some("false"),
             _ => None,
         }
+    }
+}
+
+/// `key.to_lowercase()`, without a copy when `key` is ASCII with no capital (`saml:sub`) and
+/// with ASCII's mapping when it is ASCII (`aws:CurrentTime`): keys are looked up per request.
+fn lowercase(key: &str) -> Cow<'_, str> {
+    if !key.is_ascii() {
+        Cow::Owned(key.to_lowercase())
+    } else if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(key)
     }
 }
 
@@ -342,6 +355,20 @@ mod tests {
             context.single_text("saml:aud"),
             Some("https://signin.aws.amazon.com/saml")
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn keys_are_lowercased_as_to_lowercase_does(
+            key in "([a-zA-Z0-9:/_-]|[\u{80}-\u{024f}]|\u{130}|\u{3a3}|\u{212a})*",
+        ) {
+            proptest::prop_assert_eq!(lowercase(&key), key.to_lowercase());
+        }
+
+        #[test]
+        fn any_key_is_lowercased_as_to_lowercase_does(key in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(lowercase(&key), key.to_lowercase());
+        }
     }
 
     #[test]

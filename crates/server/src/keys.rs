@@ -77,14 +77,28 @@ impl KeyRing {
 
     /// Seals `plaintext` for `purpose`.
     pub fn seal(&self, purpose: Purpose, plaintext: &[u8]) -> Vec<u8> {
+        self.seal_with(purpose, plaintext.len(), |out| {
+            out.extend_from_slice(plaintext)
+        })
+    }
+
+    /// Seals for `purpose` the plaintext `write` appends to the buffer it is given (room for
+    /// `capacity` bytes of it): a plaintext that is serialized (a session's claims) is written
+    /// straight into the box, not into a buffer of its own first.
+    pub fn seal_with(
+        &self,
+        purpose: Purpose,
+        capacity: usize,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         // A failing system RNG leaves no safe way to continue; aws-lc aborts in that case too.
         let _ = self.random.fill(&mut nonce);
         // One buffer, sealed in place after the nonce: the box is built without copying the
         // plaintext or the ciphertext a second time.
-        let mut sealed = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
+        let mut sealed = Vec::with_capacity(NONCE_LEN + capacity + AES_256_GCM.tag_len());
         sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(plaintext);
+        write(&mut sealed);
         let Some(in_out) = sealed.get_mut(NONCE_LEN..) else {
             return Vec::new();
         };
@@ -127,25 +141,49 @@ pub fn fill_random(bytes: &mut [u8]) {
     let _ = SystemRandom::new().fill(bytes);
 }
 
+/// The alphabet of [`random_id`]: RFC 4648 base32.
+const ID_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// The alphabet of [`random_secret`]: AWS's secret access keys'.
+const SECRET_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// The length of a secret access key.
+const SECRET_CHARS: usize = 40;
+/// The characters after the prefix of a key pair's access key id (`ASIA` + 16).
+const KEY_ID_CHARS: usize = 16;
+
 /// An AWS-style identifier: `prefix` then `len` characters of RFC 4648 base32 (`A–Z2–7`), as
 /// AWS's access key ids (`AKIA…`, `ASIA…`) and unique ids (`AROA…`, `ANPA…`) are.
 pub fn random_id(prefix: &str, len: usize) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut id = String::with_capacity(prefix.len() + len);
-    id.push_str(prefix);
-    id.extend(random_bytes(len).iter().map(|b| pick(ALPHABET, *b)));
-    id
+    id_from(prefix, &random_bytes(len))
 }
 
 /// A 40-character secret access key over AWS's alphabet (`A–Z a–z 0–9 + /`).
 pub fn random_secret() -> Secret<String> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    Secret::new(
-        random_bytes(40)
-            .iter()
-            .map(|b| pick(ALPHABET, *b))
-            .collect(),
-    )
+    let mut bytes = [0u8; SECRET_CHARS];
+    fill_random(&mut bytes);
+    secret_from(&bytes)
+}
+
+/// A temporary key pair: an access key id (`prefix` and 16 characters, as [`random_id`]) and
+/// its secret (as [`random_secret`]), from one draw of the random generator instead of two.
+pub fn random_key_pair(prefix: &str) -> (String, Secret<String>) {
+    let mut bytes = [0u8; KEY_ID_CHARS + SECRET_CHARS];
+    fill_random(&mut bytes);
+    let (id, secret) = bytes.split_at(KEY_ID_CHARS);
+    (id_from(prefix, id), secret_from(secret))
+}
+
+/// `prefix` then one base32 character per byte of `bytes`.
+fn id_from(prefix: &str, bytes: &[u8]) -> String {
+    let mut id = String::with_capacity(prefix.len() + bytes.len());
+    id.push_str(prefix);
+    id.extend(bytes.iter().map(|b| pick(ID_ALPHABET, *b)));
+    id
+}
+
+/// One character of the secret alphabet per byte of `bytes`.
+fn secret_from(bytes: &[u8]) -> Secret<String> {
+    Secret::new(bytes.iter().map(|b| pick(SECRET_ALPHABET, *b)).collect())
 }
 
 /// The character of `alphabet` (32 or 64 long, so every byte maps without bias) that `byte`
@@ -194,6 +232,18 @@ mod tests {
             .unwrap();
         assert_eq!(opened, b"claims");
         assert_ne!(keys.seal(Purpose::SessionToken, b"claims"), sealed);
+        // Written into the box or given whole: the same box.
+        for capacity in [0, 6, 100] {
+            let written = keys.seal_with(Purpose::SessionToken, capacity, |out| {
+                out.extend_from_slice(b"cla");
+                out.extend_from_slice(b"ims");
+            });
+            assert_eq!(written.len(), sealed.len());
+            assert_eq!(
+                keys.open(Purpose::SessionToken, &written).as_deref(),
+                Some(&b"claims"[..])
+            );
+        }
     }
 
     #[test]
@@ -206,5 +256,21 @@ mod tests {
                 .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
         );
         assert_eq!(random_secret().expose().len(), 40);
+        let (id, secret) = random_key_pair("ASIA");
+        assert_eq!(id.len(), 20);
+        assert!(id.starts_with("ASIA"));
+        assert!(
+            id.chars()
+                .skip(4)
+                .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+        );
+        assert_eq!(secret.expose().len(), 40);
+        assert!(
+            secret
+                .expose()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
+        );
+        assert_ne!(random_key_pair("ASIA").0, id);
     }
 }

@@ -49,20 +49,23 @@ pub(crate) fn encode_into(out: &mut Vec<u8>, input: &[u8], keep_slash: bool) {
 /// The offset of the first `%` or `+` in `bytes`. Eight bytes are tested at a time: a form body
 /// is mostly a base64 SAML response, with an escape every few dozen bytes.
 fn next_escape(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const PERCENTS: u64 = u64::from_ne_bytes([b'%'; 8]);
-    const PLUSES: u64 = u64::from_ne_bytes([b'+'; 8]);
-    // Non-zero exactly when some byte of `word` is zero (the classic test; it may flag bytes
-    // after a zero one as well, so the offset is found byte by byte below).
-    let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const PERCENTS: u64 = u64::from_le_bytes([b'%'; 8]);
+    const PLUSES: u64 = u64::from_le_bytes([b'+'; 8]);
+    // The high bit of each zero byte of `word` (the classic test). Bytes after a zero one may
+    // be flagged as well, never bytes before it: read little-endian, the lowest flag is the
+    // first zero byte.
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
     let mut start = 0;
     for chunk in bytes.chunks_exact(8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let word = u64::from_ne_bytes(word);
-        if has_zero_byte(word ^ PERCENTS) || has_zero_byte(word ^ PLUSES) {
-            break;
+        let word = u64::from_le_bytes(word);
+        let found = zero_bytes(word ^ PERCENTS) | zero_bytes(word ^ PLUSES);
+        if found != 0 {
+            let byte = usize::try_from(found.trailing_zeros() / 8).unwrap_or(0);
+            return Some(start + byte);
         }
         start += 8;
     }
@@ -111,6 +114,22 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn escapes_are_found_where_a_byte_by_byte_search_finds_them(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'%', b'+', b'*', b'$', b'\x80', 0, 0xff]),
+                0..80,
+            ),
+        ) {
+            let expected = bytes.iter().position(|&b| b == b'%' || b == b'+');
+            proptest::prop_assert_eq!(next_escape(&bytes), expected);
+            for start in 0..bytes.len() {
+                let rest = bytes.get(start..).unwrap_or_default();
+                let expected = rest.iter().position(|&b| b == b'%' || b == b'+');
+                proptest::prop_assert_eq!(next_escape(rest), expected);
+            }
+        }
+
         #[test]
         fn decoding_undoes_encoding(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
             let mut encoded = Vec::new();

@@ -456,6 +456,11 @@ impl Validator {
 
 /// The length constraint `value` breaks, if any.
 fn length_violation(value: &str, min: usize, max: usize) -> Option<String> {
+    // A character is one to four bytes: a byte length within `4 * min..=max` is a character
+    // count within `min..=max`, without counting (a SAML assertion is tens of kilobytes).
+    if (min.saturating_mul(4)..=max).contains(&value.len()) {
+        return None;
+    }
     let length = value.chars().count();
     if length < min {
         Some(format!(
@@ -506,4 +511,61 @@ fn malformed() -> AwsError {
         AwsErrorCode::InvalidQueryParameter,
         "The AWS query string is malformed or does not adhere to AWS standards.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check as first written: the characters counted every time.
+    fn counted_length_violation(value: &str, min: usize, max: usize) -> Option<String> {
+        let length = value.chars().count();
+        if length < min {
+            Some(format!(
+                "Member must have length greater than or equal to {min}"
+            ))
+        } else if length > max {
+            Some(format!(
+                "Member must have length less than or equal to {max}"
+            ))
+        } else {
+            None
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn length_violations_are_those_of_counting_characters(
+            value in "([a-z]|é|\u{20ac}|\u{1f600})*",
+            min in 0_usize..12,
+            extra in 0_usize..24,
+        ) {
+            let max = min + extra;
+            proptest::prop_assert_eq!(
+                length_violation(&value, min, max),
+                counted_length_violation(&value, min, max)
+            );
+        }
+    }
+
+    #[test]
+    fn length_bounds_at_the_edges_of_bytes_and_characters() {
+        for (value, min, max) in [
+            ("", 0, 0),
+            ("", 1, 2),
+            ("ab", 1, 1),
+            ("éé", 2, 3),
+            ("éé", 1, 3),
+            ("\u{1f600}", 1, 4),
+            ("\u{1f600}", 2, 4),
+            ("abcd", 1, usize::MAX),
+            ("abcd", usize::MAX, usize::MAX),
+        ] {
+            assert_eq!(
+                length_violation(value, min, max),
+                counted_length_violation(value, min, max),
+                "{value:?} {min} {max}"
+            );
+        }
+    }
 }

@@ -7,11 +7,14 @@
 //! values → the role's trust policy → `DurationSeconds` → session policies → replay cache →
 //! credentials. Every attempt is audited; see [`super::federation`].
 
+use std::borrow::Cow;
+
 use crate::aws::error::{AwsError, AwsErrorCode};
 use crate::aws::query::{Params, QueryApi, QueryRequest, Validator};
 use crate::aws::xml::QueryResponse;
 use crate::query_api::Call;
 
+use super::credentials::SessionClaims;
 use super::federation::{
     self, ASSUME_ROLE_WITH_SAML, AssumeRequest, Assumed, Attempt, FederationError, MAX_POLICY_ARNS,
     SessionLength, Validated,
@@ -183,9 +186,23 @@ fn respond(request_id: &str, validated: &Validated, assumed: &Assumed) -> QueryR
         );
         xml.text_element("Issuer", assertion.issuer());
         xml.text_element("Audience", assertion.recipient());
-        xml.text_element("NameQualifier", &validated.name_qualifier());
+        xml.text_element("NameQualifier", &name_qualifier(validated, claims));
         xml.optional_element("SourceIdentity", claims.source_identity.as_deref());
     })
+}
+
+/// `NameQualifier`: the session's `saml:namequalifier`, which the trust policy's context
+/// computed from the same issuer and provider, rather than a second SHA-1 of them.
+fn name_qualifier<'a>(validated: &Validated, claims: &'a SessionClaims) -> Cow<'a, str> {
+    let carried = claims
+        .saml
+        .iter()
+        .find(|(key, _)| key == "saml:namequalifier")
+        .map(|(_, values)| values.as_slice());
+    match carried {
+        Some([value]) => Cow::Borrowed(value),
+        _ => Cow::Owned(validated.name_qualifier()),
+    }
 }
 
 /// A required ARN member: present, 20–2048 characters of `arnType`'s pattern.

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::keys::{KeyRing, Purpose, random_id, random_secret};
+use crate::keys::{KeyRing, Purpose, random_key_pair};
 use crate::secret::Secret;
 
 /// Everything a role session is, carried inside its session token.
@@ -44,7 +44,7 @@ pub struct SessionClaims {
 impl SessionClaims {
     /// A fresh key pair for a new session.
     pub fn new_key_pair() -> (String, Secret<String>) {
-        (random_id("ASIA", 16), random_secret())
+        random_key_pair("ASIA")
     }
 
     /// `AROA…:session-name`, the caller's `UserId` and the `aws:userid` key.
@@ -75,9 +75,15 @@ impl SessionClaims {
 
     /// Seals the claims into a session token.
     pub fn seal(&self, keys: &KeyRing) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(keys.seal(Purpose::SessionToken, &json))
+        // The JSON is written into the box, which starts with room for a typical session's.
+        let sealed = keys.seal_with(Purpose::SessionToken, SEALED_CLAIMS_CAPACITY, |out| {
+            let start = out.len();
+            if serde_json::to_writer(&mut *out, self).is_err() {
+                // As an unserializable session sealed nothing before (none is: strings, numbers).
+                out.truncate(start);
+            }
+        });
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed)
     }
 
     /// Opens a session token; `None` if it was not sealed by this server's key.
@@ -93,6 +99,9 @@ impl SessionClaims {
         serde_json::from_slice(&json).ok()
     }
 }
+
+/// The room a session's JSON starts with: a session without session policies fits.
+const SEALED_CLAIMS_CAPACITY: usize = 1_024;
 
 /// The longest session token accepted (session policies are at most 2,048 characters and ten
 /// managed policies; tokens stay far below this).
@@ -146,5 +155,22 @@ mod tests {
             "arn:aws:sts::123456789012:assumed-role/ConnectFederation/alice"
         );
         assert_eq!(claims.user_id(), "AROAEXAMPLEEXAMPLE12:alice");
+    }
+
+    #[test]
+    fn a_token_seals_the_claims_json_text() {
+        let material = KeyRing::generate_material();
+        let keys = KeyRing::new(material.expose()).unwrap();
+        let mut claims = claims();
+        claims.session_policies = vec!["{\"Version\":\"2012-10-17\"}".repeat(100)];
+        for claims in [self::claims(), claims] {
+            let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(claims.seal(&keys))
+                .unwrap();
+            assert_eq!(
+                keys.open(Purpose::SessionToken, &sealed).unwrap(),
+                serde_json::to_vec(&claims).unwrap()
+            );
+        }
     }
 }

@@ -318,7 +318,7 @@ fn clean_words(bytes: &[u8]) -> usize {
         let word = u64::from_ne_bytes(word);
         // `<` (0x3C) and `>` (0x3E) differ in one bit: with it set, both are 0x3E.
         if has_byte_below(word, 0x2d)
-            || has_zero_byte((word | ONES * 0x02) ^ (ONES * u64::from(b'>')))
+            || has_zero_byte((word | (ONES * 0x02)) ^ (ONES * u64::from(b'>')))
             || has_zero_byte(word ^ (ONES * 0xef))
         {
             break;

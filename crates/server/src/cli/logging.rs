@@ -7,7 +7,7 @@
 //! killed with SIGKILL loses at most the last [`FLUSH_EVERY`] of info lines
 //! (docs/decisions.md).
 
-use std::io::{self, BufWriter, Stderr, Write};
+use std::io::{self, BufWriter, IsTerminal as _, Stderr, Write};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -28,8 +28,10 @@ pub(crate) fn init(format: LogFormat) -> LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FEDGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let sink = Sink::default();
+    // Colours only for a terminal: a file or a log collector gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(io::stderr().is_terminal())
         .with_writer(sink.clone());
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),

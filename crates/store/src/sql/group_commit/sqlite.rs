@@ -10,9 +10,17 @@
 //! The batch is all or nothing: its callers are answered after the commit, and a failure rolls
 //! it back and is told to every one of them. Another writer (the store's pool, or another
 //! process) holding the file's write lock delays a batch by at most [`BUSY_TIMEOUT`].
+//!
+//! A second thread syncs the WAL file to disk every [`WAL_SYNC_EVERY`] while batches are being
+//! written. A checkpoint (in the writer, every [`WAL_AUTOCHECKPOINT_PAGES`]) syncs the WAL
+//! before copying it into the database, and the writer and every caller waiting on it stood
+//! still while it did: with up to 40 MB of the WAL not yet on disk that took about 100 ms in
+//! every 600 ms under load. Synced as it grows, the checkpoint finds little left to write.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc as std_mpsc};
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -35,16 +43,58 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// checkpoints cost its writer far less (and the WAL file grows to about 40 MB).
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
 
+/// How often the WAL file is synced to disk while batches are being written.
+const WAL_SYNC_EVERY: Duration = Duration::from_millis(100);
+
 /// Sets `connection` up as a writer and starts the thread that writes what `waiting` brings,
-/// until every sender is gone.
+/// until every sender is gone, and the thread that syncs its WAL file while it does.
 pub(super) fn start(
     connection: Connection,
     waiting: mpsc::UnboundedReceiver<Job>,
 ) -> std::io::Result<()> {
+    let wal = connection
+        .path()
+        .filter(|path| !path.is_empty())
+        .map(|path| format!("{path}-wal"));
+    let written = Arc::new(AtomicBool::new(false));
+    // Dropped when the writer stops, which stops the syncing thread.
+    let (writer_alive, writer_stopped) = std_mpsc::channel::<()>();
+    if let Some(wal) = wal {
+        let written = Arc::clone(&written);
+        std::thread::Builder::new()
+            .name("fedgate-wal-sync".to_owned())
+            .spawn(move || sync_wal(&wal, &written, &writer_stopped))?;
+    }
     std::thread::Builder::new()
         .name("fedgate-writer".to_owned())
-        .spawn(move || write_batches(connection, waiting))?;
+        .spawn(move || {
+            write_batches(connection, waiting, &written);
+            drop(writer_alive);
+        })?;
     Ok(())
+}
+
+/// Syncs the WAL file at `wal` every [`WAL_SYNC_EVERY`] in which a batch was `written`, until
+/// the writer stops. It adds syncs and never skips one of SQLite's: what is committed only
+/// reaches the disk sooner.
+fn sync_wal(wal: &str, written: &AtomicBool, writer_stopped: &std_mpsc::Receiver<()>) {
+    let mut file: Option<File> = None;
+    while let Err(std_mpsc::RecvTimeoutError::Timeout) = writer_stopped.recv_timeout(WAL_SYNC_EVERY)
+    {
+        if !written.swap(false, Ordering::Relaxed) {
+            continue;
+        }
+        if file.is_none() {
+            // Only ever synced, never written: SQLite keeps no lock on the WAL file itself
+            // (its locks are on the database and the shared-memory file).
+            file = File::open(wal).ok();
+        }
+        if let Some(file) = &file {
+            // Not ours to report: the checkpoint's own sync meets the same error and fails
+            // its batch.
+            let _ = file.sync_data();
+        }
+    }
 }
 
 /// Opens the writer's connection to the SQLite file at `path` (which the store has created and
@@ -61,7 +111,11 @@ pub(crate) fn open(path: &str) -> rusqlite::Result<Connection> {
     Ok(connection)
 }
 
-fn write_batches(connection: Connection, mut waiting: mpsc::UnboundedReceiver<Job>) {
+fn write_batches(
+    connection: Connection,
+    mut waiting: mpsc::UnboundedReceiver<Job>,
+    written: &AtomicBool,
+) {
     let mut writer = Writer {
         connection,
         inserts: HashMap::new(),
@@ -75,7 +129,10 @@ fn write_batches(connection: Connection, mut waiting: mpsc::UnboundedReceiver<Jo
         let mut batch = Batch::collect(first, &mut waiting);
         let close = batch.close.take();
         match writer.write(&batch) {
-            Ok(written) => answer(batch, written),
+            Ok(rows) => {
+                written.store(true, Ordering::Relaxed);
+                answer(batch, rows);
+            }
             Err(failure) => {
                 let failure: SharedFailure = Arc::new(failure);
                 fail(batch, &failure);
@@ -215,8 +272,11 @@ fn fail(batch: Batch, failure: &SharedFailure) {
 mod tests {
     use time::OffsetDateTime;
 
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, mpsc as std_mpsc};
+
     use super::super::GroupCommit;
-    use super::open;
+    use super::{WAL_SYNC_EVERY, open, sync_wal};
     use crate::model::{AuditEvent, Outcome, Redemption};
 
     fn event(action: &str) -> AuditEvent {
@@ -235,6 +295,40 @@ mod tests {
             first_use: event("first"),
             replayed: event("replayed"),
         })
+    }
+
+    #[test]
+    fn the_wal_sync_thread_syncs_after_a_batch_and_stops_with_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = dir.path().join("f.db-wal");
+        std::fs::write(&wal, b"frames").unwrap();
+        let written = Arc::new(AtomicBool::new(true));
+        let (writer_alive, writer_stopped) = std_mpsc::channel::<()>();
+        let (finished, finish) = std_mpsc::channel();
+        let syncing = {
+            let written = Arc::clone(&written);
+            let wal = wal.to_str().unwrap().to_owned();
+            std::thread::spawn(move || {
+                sync_wal(&wal, &written, &writer_stopped);
+                let _ = finished.send(());
+            })
+        };
+        // Up to ten periods.
+        for _ in 0..100 {
+            if !written.load(Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep(WAL_SYNC_EVERY / 10);
+        }
+        assert!(
+            !written.load(Ordering::Relaxed),
+            "a written batch is taken up by the next sync"
+        );
+        drop(writer_alive);
+        finish
+            .recv_timeout(10 * WAL_SYNC_EVERY)
+            .expect("the thread stops once the writer is gone");
+        syncing.join().unwrap();
     }
 
     #[tokio::test]

@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc as std_mpsc};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -56,31 +56,30 @@ pub(super) fn start(
         .path()
         .filter(|path| !path.is_empty())
         .map(|path| format!("{path}-wal"));
+    // Owned by the writer: the syncing thread stops once it is gone.
     let written = Arc::new(AtomicBool::new(false));
-    // Dropped when the writer stops, which stops the syncing thread.
-    let (writer_alive, writer_stopped) = std_mpsc::channel::<()>();
     if let Some(wal) = wal {
-        let written = Arc::clone(&written);
+        let written = Arc::downgrade(&written);
         std::thread::Builder::new()
             .name("fedgate-wal-sync".to_owned())
-            .spawn(move || sync_wal(&wal, &written, &writer_stopped))?;
+            .spawn(move || sync_wal(&wal, &written))?;
     }
     std::thread::Builder::new()
         .name("fedgate-writer".to_owned())
-        .spawn(move || {
-            write_batches(connection, waiting, &written);
-            drop(writer_alive);
-        })?;
+        .spawn(move || write_batches(connection, waiting, &written))?;
     Ok(())
 }
 
 /// Syncs the WAL file at `wal` every [`WAL_SYNC_EVERY`] in which a batch was `written`, until
-/// the writer stops. It adds syncs and never skips one of SQLite's: what is committed only
-/// reaches the disk sooner.
-fn sync_wal(wal: &str, written: &AtomicBool, writer_stopped: &std_mpsc::Receiver<()>) {
+/// the writer, which owns `written`, stops. It adds syncs and never skips one of SQLite's:
+/// what is committed only reaches the disk sooner.
+fn sync_wal(wal: &str, written: &Weak<AtomicBool>) {
     let mut file: Option<File> = None;
-    while let Err(std_mpsc::RecvTimeoutError::Timeout) = writer_stopped.recv_timeout(WAL_SYNC_EVERY)
-    {
+    loop {
+        std::thread::sleep(WAL_SYNC_EVERY);
+        let Some(written) = written.upgrade() else {
+            return;
+        };
         if !written.swap(false, Ordering::Relaxed) {
             continue;
         }
@@ -270,10 +269,11 @@ fn fail(batch: Batch, failure: &SharedFailure) {
 
 #[cfg(test)]
 mod tests {
-    use time::OffsetDateTime;
-
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, mpsc as std_mpsc};
+    use std::sync::mpsc;
+
+    use time::OffsetDateTime;
 
     use super::super::GroupCommit;
     use super::{WAL_SYNC_EVERY, open, sync_wal};
@@ -303,13 +303,12 @@ mod tests {
         let wal = dir.path().join("f.db-wal");
         std::fs::write(&wal, b"frames").unwrap();
         let written = Arc::new(AtomicBool::new(true));
-        let (writer_alive, writer_stopped) = std_mpsc::channel::<()>();
-        let (finished, finish) = std_mpsc::channel();
+        let (finished, finish) = mpsc::channel();
         let syncing = {
-            let written = Arc::clone(&written);
+            let written = Arc::downgrade(&written);
             let wal = wal.to_str().unwrap().to_owned();
             std::thread::spawn(move || {
-                sync_wal(&wal, &written, &writer_stopped);
+                sync_wal(&wal, &written);
                 let _ = finished.send(());
             })
         };
@@ -324,7 +323,7 @@ mod tests {
             !written.load(Ordering::Relaxed),
             "a written batch is taken up by the next sync"
         );
-        drop(writer_alive);
+        drop(written);
         finish
             .recv_timeout(10 * WAL_SYNC_EVERY)
             .expect("the thread stops once the writer is gone");

@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_sequence",
         include_str!("../migrations/sqlite/0004_audit_sequence.sql"),
     ),
+    (
+        5,
+        "replay_rowid",
+        include_str!("../migrations/sqlite/0005_replay_rowid.sql"),
+    ),
 ];
 
 /// How long (in milliseconds) a statement waits for another process's lock before it fails.
@@ -181,6 +186,9 @@ mod tests {
     use sqlx::{Connection as _, Row};
 
     use super::{MIGRATIONS, Target, connect};
+    use time::{Duration, OffsetDateTime};
+
+    use crate::model::TokenId;
     use crate::sql::{assert_lists_every_migration, migrate, migrator};
     use crate::{Store as _, StoreOptions};
 
@@ -256,6 +264,72 @@ mod tests {
             .map(|record| record.seq)
             .collect();
         assert_eq!(seqs, [8, 7, 1]);
+    }
+
+    #[tokio::test]
+    async fn used_keys_stay_used_when_the_replay_caches_become_rowid_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        let url = Target::parse(path.to_str().unwrap()).unwrap().url;
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        let before_rowid = MIGRATIONS
+            .iter()
+            .position(|&(_, description, _)| description == "replay_rowid")
+            .unwrap();
+        migrate(&migrator(&MIGRATIONS[..before_rowid]), &mut conn)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)
+             VALUES ('https://idp', '_used', 4000000000), ('https://idp', '_old', 1)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO redeemed_tokens (token_id, expires_at) VALUES ('t1', 4000000000)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+
+        let store = connect(path.to_str().unwrap(), &StoreOptions::default())
+            .await
+            .unwrap();
+        for table in ["saml_assertions", "redeemed_tokens"] {
+            let schema: String = sqlx::query("SELECT sql FROM sqlite_master WHERE name = $1")
+                .bind(table)
+                .fetch_one(store.read())
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            assert!(!schema.contains("WITHOUT ROWID"), "{schema}");
+        }
+        let later = OffsetDateTime::UNIX_EPOCH + Duration::days(40_000);
+        assert!(
+            !store
+                .insert_assertion_once("https://idp", "_used", later)
+                .await
+                .unwrap(),
+            "a key used before the migration is refused after it"
+        );
+        assert!(
+            store
+                .insert_assertion_once("https://idp", "_new", later)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .redeem_one_time_token(&TokenId::new("t1"), later)
+                .await
+                .unwrap()
+        );
+        let purged = store
+            .purge_expired(OffsetDateTime::UNIX_EPOCH + Duration::days(1), 100)
+            .await
+            .unwrap();
+        assert_eq!(purged.assertions, 1, "only the expired key is purged");
     }
 
     #[test]

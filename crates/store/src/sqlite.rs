@@ -184,10 +184,9 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use sqlx::{Connection as _, Row};
-
-    use super::{MIGRATIONS, Target, connect};
     use time::{Duration, OffsetDateTime};
 
+    use super::{MIGRATIONS, Target, connect};
     use crate::model::TokenId;
     use crate::sql::{assert_lists_every_migration, migrate, migrator};
     use crate::{Store as _, StoreOptions};

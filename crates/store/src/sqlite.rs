@@ -183,12 +183,14 @@ impl Target {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use sqlx::{Connection as _, Row};
     use time::{Duration, OffsetDateTime};
 
     use super::{MIGRATIONS, Target, connect};
     use crate::model::TokenId;
-    use crate::sql::{assert_lists_every_migration, migrate, migrator};
+    use crate::sql::{SqlStore, assert_lists_every_migration, migrate, migrator};
     use crate::{Store as _, StoreOptions};
 
     #[test]
@@ -216,19 +218,37 @@ mod tests {
             .unwrap();
     }
 
+    /// A new SQLite file at `path` with the migrations before `description` applied, and the
+    /// connection that applied them.
+    async fn migrated_before(path: &Path, description: &str) -> sqlx::AnyConnection {
+        let url = Target::parse(path.to_str().unwrap()).unwrap().url;
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|&(_, listed, _)| listed == description)
+            .unwrap();
+        migrate(&migrator(&MIGRATIONS[..before]), &mut conn)
+            .await
+            .unwrap();
+        conn
+    }
+
+    /// The `CREATE` statement of `table`.
+    async fn schema(store: &SqlStore, table: &str) -> String {
+        sqlx::query("SELECT sql FROM sqlite_master WHERE name = $1")
+            .bind(table)
+            .fetch_one(store.read())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn audit_events_keep_their_numbers_when_the_sequence_moves_to_the_rowid() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.db");
-        let url = Target::parse(path.to_str().unwrap()).unwrap().url;
-        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
-        let before_rowid = MIGRATIONS
-            .iter()
-            .position(|&(_, description, _)| description == "audit_sequence")
-            .unwrap();
-        migrate(&migrator(&MIGRATIONS[..before_rowid]), &mut conn)
-            .await
-            .unwrap();
+        let mut conn = migrated_before(&path, "audit_sequence").await;
         for seq in [1, 7] {
             sqlx::query(
                 "INSERT INTO audit_events (seq, at, request_id, actor, action, outcome, detail)
@@ -244,13 +264,7 @@ mod tests {
         let store = connect(path.to_str().unwrap(), &StoreOptions::default())
             .await
             .unwrap();
-        let schema: String =
-            sqlx::query("SELECT sql FROM sqlite_master WHERE name = 'audit_events'")
-                .fetch_one(store.read())
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+        let schema = schema(&store, "audit_events").await;
         assert!(!schema.contains("AUTOINCREMENT"), "{schema}");
         let mut event = store.recent_audit(1).await.unwrap().remove(0).event;
         event.request_id = "after".to_owned();
@@ -269,15 +283,7 @@ mod tests {
     async fn used_keys_stay_used_when_the_replay_caches_become_rowid_tables() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.db");
-        let url = Target::parse(path.to_str().unwrap()).unwrap().url;
-        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
-        let before_rowid = MIGRATIONS
-            .iter()
-            .position(|&(_, description, _)| description == "replay_rowid")
-            .unwrap();
-        migrate(&migrator(&MIGRATIONS[..before_rowid]), &mut conn)
-            .await
-            .unwrap();
+        let mut conn = migrated_before(&path, "replay_rowid").await;
         sqlx::query(
             "INSERT INTO saml_assertions (issuer, assertion_id, expires_at)
              VALUES ('https://idp', '_used', 4000000000), ('https://idp', '_old', 1)",
@@ -295,13 +301,7 @@ mod tests {
             .await
             .unwrap();
         for table in ["saml_assertions", "redeemed_tokens"] {
-            let schema: String = sqlx::query("SELECT sql FROM sqlite_master WHERE name = $1")
-                .bind(table)
-                .fetch_one(store.read())
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+            let schema = schema(&store, table).await;
             assert!(!schema.contains("WITHOUT ROWID"), "{schema}");
         }
         let later = OffsetDateTime::UNIX_EPOCH + Duration::days(40_000);

@@ -245,6 +245,11 @@ impl Batch {
         }
         batch
     }
+
+    /// How many jobs it holds (a close included in none).
+    fn len(&self) -> usize {
+        self.assertions.len() + self.tokens.len() + self.sessions.len() + self.audits.len()
+    }
 }
 
 /// A column's value, bound the same way by either writer.

@@ -47,11 +47,10 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
 /// How often the WAL file is synced to disk while batches are being written.
 const WAL_SYNC_EVERY: Duration = Duration::from_millis(100);
 
-/// How long the writer waits for more jobs when one was already waiting as it finished a
-/// batch, a sign that calls arrive faster than batches commit. Measured with `scripts/bench`
-/// (16 connections, 2 cores): batches of 3.4 calls without the pause, 9 with 200 µs and 11 with
-/// 500 µs; the writer's CPU per call fell from 27 µs to 21 µs with either, so the shorter one,
-/// which adds less to a call's wait (decisions.md, SQLite).
+/// How long the writer waits for more jobs before a batch under load (see `write_batches`).
+/// Measured with `scripts/bench` (16 connections, 2 cores): batches of 3.4 calls without the
+/// pause, 9 with 200 µs and 11 with 500 µs; the writer's CPU per call fell from 27 µs to 21 µs
+/// with either, so the shorter one, which adds less to a call's wait (decisions.md, SQLite).
 const GATHER: Duration = Duration::from_micros(200);
 
 /// Sets `connection` up as a writer and starts the thread that writes what `waiting` brings,
@@ -127,23 +126,28 @@ fn write_batches(
         connection,
         inserts: HashMap::new(),
     };
+    // Whether the last batch held more than one job: calls were arriving together.
+    let mut several = false;
     loop {
         // Under load, a batch's callers are answered while more calls are being validated:
         // pausing lets those join the next batch, so that a commit's fixed cost (its locks,
-        // the pages every batch changes, the wake-ups) is shared by more calls. A job that
-        // finds the writer idle is written at once.
-        let first = match waiting.try_recv() {
-            Ok(job) => {
-                std::thread::sleep(GATHER);
-                job
-            }
+        // the pages every batch changes, the wake-ups) is shared by more calls. Load shows as
+        // a job already waiting, or as several in the last batch (calls being validated then
+        // may reach the writer just after it has emptied its queue). A lone caller's batches
+        // hold one job, so its calls, one after another, are written at once.
+        let (first, waited) = match waiting.try_recv() {
+            Ok(job) => (job, true),
             Err(TryRecvError::Empty) => match waiting.blocking_recv() {
-                Some(job) => job,
+                Some(job) => (job, false),
                 None => return,
             },
             Err(TryRecvError::Disconnected) => return,
         };
+        if waited || several {
+            std::thread::sleep(GATHER);
+        }
         let mut batch = Batch::collect(first, &mut waiting);
+        several = batch.len() > 1;
         let close = batch.close.take();
         match writer.write(&batch) {
             Ok(rows) => {

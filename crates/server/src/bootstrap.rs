@@ -3,7 +3,6 @@
 
 use std::io::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use fedgate_store::{AccessKey, AccessKeyId, Account, AccountId, Sealed, Store};
@@ -15,7 +14,7 @@ use crate::metrics::Metrics;
 use crate::policy_cache::TrustPolicyCache;
 use crate::saml_cache::SamlCache;
 use crate::secret::Secret;
-use crate::state::{AccountInfo, AppState};
+use crate::state::{AccountInfo, AppState, Parts};
 
 /// Everything a server needs before it serves: the data directory, the database (migrated), the
 /// sealing key and the account, as the state handlers receive.
@@ -26,16 +25,16 @@ pub async fn start(config: Config, clock: Clock) -> anyhow::Result<AppState> {
         .context("cannot open the database")?;
     let (keys, account) = bootstrap(&config, store.as_ref(), &clock).await?;
     let saml = SamlCache::new(&config).context("the SAML service provider settings are invalid")?;
-    Ok(AppState {
-        saml: Arc::new(saml),
-        config: Arc::new(config),
+    Ok(AppState::new(Parts {
+        saml,
+        config,
         store,
-        keys: Arc::new(keys),
+        keys,
         clock,
-        account: Arc::new(account),
-        metrics: Arc::new(Metrics::default()),
-        trust_policies: Arc::new(TrustPolicyCache::new()),
-    })
+        account,
+        metrics: Metrics::default(),
+        trust_policies: TrustPolicyCache::new(),
+    }))
 }
 
 /// What [`Purpose::KeyCheck`] boxes hold: opening it proves a node has the account's key.

@@ -1,5 +1,6 @@
 //! The state every handler receives: explicit, cloned per request, no globals.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use fedgate_store::{AccessKeyId, AccountId, Store};
@@ -12,25 +13,46 @@ use crate::policy_cache::TrustPolicyCache;
 use crate::saml_cache::SamlCache;
 use crate::secret::Secret;
 
-/// Shared state of the HTTP application.
+/// Shared state of the HTTP application, behind one `Arc`: axum clones it for every request,
+/// and one reference count costs less than one per part, which both cores would otherwise
+/// pass back and forth under load.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Parts>);
+
+impl AppState {
+    /// The state made of `parts`.
+    pub fn new(parts: Parts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Parts {
     /// The resolved configuration.
-    pub config: Arc<Config>,
+    pub config: Config,
     /// The database.
     pub store: Arc<dyn Store>,
     /// The sealing key.
-    pub keys: Arc<KeyRing>,
+    pub keys: KeyRing,
     /// The time.
     pub clock: Clock,
     /// The account this server is.
-    pub account: Arc<AccountInfo>,
+    pub account: AccountInfo,
     /// Counters and histograms served at `/metrics`.
-    pub metrics: Arc<Metrics>,
+    pub metrics: Metrics,
     /// The service provider and the parsed metadata of SAML providers.
-    pub saml: Arc<SamlCache>,
+    pub saml: SamlCache,
     /// The parsed trust policies of roles.
-    pub trust_policies: Arc<TrustPolicyCache>,
+    pub trust_policies: TrustPolicyCache,
 }
 
 /// The account, with the administrator's secret opened.

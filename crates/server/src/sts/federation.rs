@@ -618,7 +618,8 @@ pub struct Attempt<'a> {
     state: &'a AppState,
     request_id: &'a str,
     action: &'static str,
-    source: Option<std::net::SocketAddr>,
+    /// The caller's address, as the audit trail writes it: formatted once for both events.
+    source: Option<String>,
     provider_arn: Option<String>,
     role_arn: Option<String>,
     issuer: Option<String>,
@@ -640,7 +641,7 @@ impl<'a> Attempt<'a> {
             state,
             request_id,
             action,
-            source,
+            source: source.map(|address| address.to_string()),
             provider_arn: None,
             role_arn: None,
             issuer: None,
@@ -712,7 +713,7 @@ impl<'a> Attempt<'a> {
             reason,
             role: self.role_arn.as_deref(),
             session_name: self.session_name.as_deref(),
-            source: self.source.map(|address| address.to_string()),
+            source: self.source.as_deref(),
             subject: self.subject.as_deref(),
         };
         AuditEvent {
@@ -737,7 +738,7 @@ struct AttemptDetail<'a> {
     reason: Option<&'static str>,
     role: Option<&'a str>,
     session_name: Option<&'a str>,
-    source: Option<String>,
+    source: Option<&'a str>,
     subject: Option<&'a str>,
 }
 
@@ -838,6 +839,7 @@ mod tests {
             (None, None, None, None, None, None, None, None),
         ];
         for (idp, message, provider, reason, role, session_name, source, subject) in cases {
+            let source_text = source.map(|a: std::net::SocketAddr| a.to_string());
             let detail = AttemptDetail {
                 idp,
                 message,
@@ -845,7 +847,7 @@ mod tests {
                 reason,
                 role,
                 session_name,
-                source: source.map(|a: std::net::SocketAddr| a.to_string()),
+                source: source_text.as_deref(),
                 subject,
             };
             let value = serde_json::json!({

@@ -233,6 +233,15 @@ mod tests {
         conn
     }
 
+    /// The store on the file at `path`, once `conn` (from [`migrated_before`]) is closed: the
+    /// remaining migrations run as on any start.
+    async fn reopened(conn: sqlx::AnyConnection, path: &Path) -> SqlStore {
+        conn.close().await.unwrap();
+        connect(path.to_str().unwrap(), &StoreOptions::default())
+            .await
+            .unwrap()
+    }
+
     /// The `CREATE` statement of `table`.
     async fn schema(store: &SqlStore, table: &str) -> String {
         sqlx::query("SELECT sql FROM sqlite_master WHERE name = $1")
@@ -259,11 +268,7 @@ mod tests {
             .await
             .unwrap();
         }
-        conn.close().await.unwrap();
-
-        let store = connect(path.to_str().unwrap(), &StoreOptions::default())
-            .await
-            .unwrap();
+        let store = reopened(conn, &path).await;
         let schema = schema(&store, "audit_events").await;
         assert!(!schema.contains("AUTOINCREMENT"), "{schema}");
         let mut event = store.recent_audit(1).await.unwrap().remove(0).event;
@@ -295,11 +300,7 @@ mod tests {
             .execute(&mut conn)
             .await
             .unwrap();
-        conn.close().await.unwrap();
-
-        let store = connect(path.to_str().unwrap(), &StoreOptions::default())
-            .await
-            .unwrap();
+        let store = reopened(conn, &path).await;
         for table in ["saml_assertions", "redeemed_tokens"] {
             let schema = schema(&store, table).await;
             assert!(!schema.contains("WITHOUT ROWID"), "{schema}");

@@ -246,7 +246,7 @@ impl Batch {
         batch
     }
 
-    /// How many jobs it holds (a close included in none).
+    /// How many jobs it holds, a close not counted.
     fn len(&self) -> usize {
         self.assertions.len() + self.tokens.len() + self.sessions.len() + self.audits.len()
     }

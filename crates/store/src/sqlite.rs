@@ -221,6 +221,9 @@ mod tests {
     /// A new SQLite file at `path` with the migrations before `description` applied, and the
     /// connection that applied them.
     async fn migrated_before(path: &Path, description: &str) -> sqlx::AnyConnection {
+        // `connect` installs the drivers too, but this connection comes first when the test
+        // runs alone (or in a process of its own, as under nextest).
+        sqlx::any::install_default_drivers();
         let url = Target::parse(path.to_str().unwrap()).unwrap().url;
         let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         let before = MIGRATIONS

@@ -2,7 +2,7 @@
 //!
 //! What differs from PostgreSQL: one writer connection, so that writers queue in-process rather
 //! than sleep on the file lock (the busy timeout is for other processes), and for a file a
-//! second one, the group commit's, on a thread of its own (`sql/group_commit/sqlite.rs`);
+//! second one, the group commit's, written by a task of its own (`sql/group_commit/sqlite.rs`);
 //! readers are `query_only`; write transactions open with `BEGIN IMMEDIATE`, taking the write lock before
 //! their first read so that they never fail to upgrade; an in-memory database is one connection
 //! (each connection would otherwise see its own empty database).

@@ -4,7 +4,7 @@
 //! A sign-in burst makes thousands of these a second. So concurrent calls are queued to one
 //! writer that writes everything waiting together, and a call is answered only after the write
 //! holding its rows committed. Two writers take the queue:
-//! - a SQLite file has its own connection on its own thread ([`sqlite`]): a batch is one
+//! - a SQLite file has its own connection, written by a task of its own ([`sqlite`]): a batch is one
 //!   transaction of prepared single-row inserts, with no round trip between statements;
 //! - PostgreSQL, and an in-memory SQLite (one connection only), go through the store's write
 //!   pool: one multi-row statement per kind of row (several if they are many). Each statement is
@@ -94,7 +94,8 @@ impl GroupCommit {
         Self { queue }
     }
 
-    /// Starts a thread that writes batches on `connection`, a SQLite file's (see [`sqlite`]).
+    /// Starts a task that writes batches on `connection`, a SQLite file's (see [`sqlite`]). Call
+    /// it within the Tokio runtime.
     pub(crate) fn start_sqlite(connection: rusqlite::Connection) -> std::io::Result<Self> {
         let (queue, waiting) = mpsc::unbounded_channel();
         sqlite::start(connection, waiting)?;
@@ -244,11 +245,6 @@ impl Batch {
             }
         }
         batch
-    }
-
-    /// How many jobs it holds, a close not counted.
-    fn len(&self) -> usize {
-        self.assertions.len() + self.tokens.len() + self.sessions.len() + self.audits.len()
     }
 }
 

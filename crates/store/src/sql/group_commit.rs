@@ -4,8 +4,8 @@
 //! A sign-in burst makes thousands of these a second. So concurrent calls are queued to one
 //! writer that writes everything waiting together, and a call is answered only after the write
 //! holding its rows committed. Two writers take the queue:
-//! - a SQLite file has its own connection, written by a task of its own ([`sqlite`]): a batch is one
-//!   transaction of prepared single-row inserts, with no round trip between statements;
+//! - a SQLite file has its own connection, written by a task of its own ([`sqlite`]): a batch is
+//!   one transaction of prepared single-row inserts, with no round trip between statements;
 //! - PostgreSQL, and an in-memory SQLite (one connection only), go through the store's write
 //!   pool: one multi-row statement per kind of row (several if they are many). Each statement is
 //!   atomic by itself, and a call's rows are never split across statements, so every call's
